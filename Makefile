@@ -1,0 +1,60 @@
+# Fangpin: two commands matter. `make demo` runs the whole pipeline on a generated province;
+# `make test` runs the tests. Both create or update .venv themselves.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO_DIR ?= out/demo-landing
+DEMO_HOUSEHOLDS ?= 3000
+DEMO_MONTHS ?= 2021-01..2021-03
+SIZES ?= 10000 100000 1000000
+
+.PHONY: help install demo test test-fast lint bench bench-small clean warehouse-stop docs
+
+help:
+	@echo "make demo   - warehouse up, generate a province, run every month, print the scorecard"
+	@echo "make test   - the test suite (real PostgreSQL, dbt, Great Expectations, Airflow)"
+	@echo "make bench  - province-scale benchmark (SIZES='10000 100000 1000000')"
+
+$(STAMP): pyproject.toml uv.lock
+	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
+	@test -x $(BIN)/python || uv venv --quiet --python $(PYTHON) $(VENV)
+	uv sync --quiet --frozen --extra dev --compile-bytecode
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/fangpin warehouse start
+	rm -rf $(DEMO_DIR)
+	$(BIN)/fangpin synth --households $(DEMO_HOUSEHOLDS) --months $(DEMO_MONTHS) --seed 2021 --messy 0.05 --out $(DEMO_DIR)
+	$(BIN)/fangpin run --landing $(DEMO_DIR)
+	$(BIN)/fangpin scorecard
+	@echo
+	@echo "Next:"
+	@echo "  SQL:        psql \"$$($(BIN)/fangpin warehouse url)\"  (then: select * from marts.mart_county_scorecard;)"
+	@echo "  Airflow UI: $(BIN)/fangpin airflow standalone   (http://localhost:8080)"
+	@echo "  Status:     $(BIN)/fangpin status"
+
+test: $(STAMP)
+	$(BIN)/ruff check include dags tests
+	$(BIN)/pytest -ra -p no:cacheprovider
+
+test-fast: $(STAMP)
+	$(BIN)/pytest -ra -m "not slow"
+
+lint: $(STAMP)
+	$(BIN)/ruff check include dags tests
+
+bench: $(STAMP)
+	$(BIN)/python -m fangpin.bench --sizes $(SIZES)
+
+warehouse-stop: $(STAMP)
+	$(BIN)/fangpin warehouse stop
+
+docs: $(STAMP)
+	$(BIN)/dbt docs generate --project-dir dbt_project --profiles-dir dbt_project
+
+clean:
+	rm -rf out .pytest_cache dbt_project/target dbt_project/logs

@@ -1,0 +1,118 @@
+"""fangpin_monthly: one month of departmental feeds, from landing area to published marts.
+
+    prepare ─► wait_for_registry ─► load[feed] (mapped) ─► transform ─► audit ─► publish
+
+Wiring only: the work is in ``fangpin.monthly``, imported inside the tasks so that parsing
+this file stays cheap. Scheduled on the 6th of each month (the day after feeds are due) for
+the month before; ``month`` and ``landing`` params override that for backfills and reruns.
+Every task is keyed by the month and safe to re-run.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import Param, dag, get_current_context, task
+
+DEFAULT_LANDING = os.environ.get("FANGPIN_LANDING", "/srv/fangpin/landing")
+RETRIES = int(os.environ.get("FANGPIN_TASK_RETRIES", "2"))
+
+
+def _month_and_url() -> tuple:
+    from fangpin.monthly import resolve_month
+    from fangpin.warehouse.connection import warehouse_url
+
+    ctx = get_current_context()
+    month = resolve_month(ctx["params"].get("month"), ctx.get("logical_date"))
+    return month, warehouse_url(), ctx["run_id"]
+
+
+def _landing() -> str:
+    return get_current_context()["params"]["landing"]
+
+
+@dag(
+    dag_id="fangpin_monthly",
+    schedule="0 3 6 * *",
+    start_date=pendulum.datetime(2021, 1, 1, tz="Asia/Shanghai"),
+    catchup=False,
+    max_active_runs=1,
+    tags=["fangpin"],
+    doc_md=__doc__,
+    default_args={"retries": RETRIES, "retry_delay": timedelta(seconds=30)},
+    params={
+        "month": Param(
+            None,
+            type=["null", "string"],
+            pattern=r"^\d{4}-\d{2}$",
+            description="Month to build, YYYY-MM; default: the month before the run",
+        ),
+        "landing": Param(
+            DEFAULT_LANDING,
+            type="string",
+            description="Landing area holding <YYYY-MM>/<feed>/ files",
+        ),
+    },
+)
+def fangpin_monthly() -> None:
+    @task.sensor(mode="reschedule", poke_interval=600, timeout=timedelta(days=10).total_seconds())
+    def wait_for_registry() -> bool:
+        """Hold no worker slot while the registry is late: re-check every ten minutes."""
+        from pathlib import Path
+
+        from fangpin.monthly import registry_arrived
+
+        month, _url, _run = _month_and_url()
+        return registry_arrived(Path(_landing()), month)
+
+    @task(retries=0)
+    def prepare() -> list[str]:
+        from pathlib import Path
+
+        from fangpin.monthly import prepare as prepare_month
+
+        month, url, run_id = _month_and_url()
+        return prepare_month(url, Path(_landing()), month, run_id)
+
+    @task(max_active_tis_per_dagrun=2)
+    def load(feed: str) -> dict:
+        from pathlib import Path
+
+        from fangpin.monthly import load as load_feed
+
+        month, url, run_id = _month_and_url()
+        return load_feed(url, Path(_landing()), month, feed, run_id)
+
+    @task
+    def transform(_loaded: list[dict]) -> None:
+        from fangpin.monthly import transform as build
+
+        month, url, run_id = _month_and_url()
+        build(url, month, run_id)
+
+    @task(retries=0)
+    def audit() -> dict:
+        from fangpin.monthly import audit as audit_build
+
+        month, url, run_id = _month_and_url()
+        return audit_build(url, month, run_id)
+
+    @task
+    def publish(_audit: dict) -> None:
+        from fangpin.monthly import publish as publish_build
+
+        month, url, run_id = _month_and_url()
+        publish_build(url, month, run_id)
+
+    feeds = prepare()
+    wait_for_registry() >> feeds
+    loaded = load.expand(feed=feeds)
+    built = transform(loaded)
+    checked = audit()
+    built >> checked
+    publish(checked)
+
+
+fangpin_monthly()

@@ -1,0 +1,2 @@
+-- Airflow's metadata gets its own database on the warehouse's server.
+create database fangpin_airflow owner fangpin;

@@ -1,0 +1,54 @@
+"""Where things are: the project folder, the warehouse URL, the pseudonym key.
+
+Everything that differs between a laptop, CI and a production deployment is read from the
+environment here, so the rest of the code never looks at ``os.environ`` itself.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def project_root() -> Path:
+    """The checkout that holds ``pyproject.toml``; overridable for installed deployments."""
+    env = os.environ.get("FANGPIN_HOME")
+    if env:
+        return Path(env).resolve()
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        if (parent / "pyproject.toml").exists() and (parent / "dbt_project").exists():
+            return parent
+    return Path.cwd()
+
+
+def dbt_project_dir() -> Path:
+    return project_root() / "dbt_project"
+
+
+def expectations_dir() -> Path:
+    return project_root() / "expectations"
+
+
+def dags_dir() -> Path:
+    return project_root() / "dags"
+
+
+def airflow_home() -> Path:
+    """Airflow's home lives inside the project so that nothing leaks into ``~/airflow``."""
+    return Path(os.environ.get("AIRFLOW_HOME") or project_root() / ".airflow")
+
+
+def configured_warehouse_url() -> str | None:
+    """The external warehouse, when the operator names one; ``None`` means embedded."""
+    url = os.environ.get("WAREHOUSE_URL", "").strip()
+    return url or None
+
+
+def pseudonym_key() -> str:
+    """Key of the keyed hash that turns id numbers into stable person pseudonyms.
+
+    Read from ``FANGPIN_PSEUDONYM_KEY``; the development default is announced as such so
+    nobody mistakes it for a production secret.
+    """
+    return os.environ.get("FANGPIN_PSEUDONYM_KEY", "fangpin-development-key-not-for-production")

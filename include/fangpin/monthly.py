@@ -1,0 +1,168 @@
+"""The steps of one monthly run, as plain functions the DAG's tasks call.
+
+The DAG file only wires these together; tests and operators can call them directly. Each
+step records its start and end in ``ops.run_log`` so that ``fangpin run`` and ``fangpin
+status`` can say which month, which stage and what cause, without digging in task logs.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from pathlib import Path
+from typing import TypeVar
+
+from fangpin.warehouse.connection import connect
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+_MONTH = re.compile(r"^(\d{4})-(\d{2})(?:-01)?$")
+
+
+class StageFailed(RuntimeError):
+    """A stage of a monthly run failed; the message names the month, the stage and the cause."""
+
+
+def parse_month(text: str) -> date:
+    """``2021-03`` or ``2021-03-01`` → the month's first day."""
+    match = _MONTH.match(text.strip())
+    if not match:
+        raise ValueError(f"month must look like YYYY-MM, got {text!r}")
+    year, month = int(match.group(1)), int(match.group(2))
+    if not 1 <= month <= 12:
+        raise ValueError(f"month must look like YYYY-MM, got {text!r}")
+    return date(year, month, 1)
+
+
+def previous_month(day: date | datetime) -> date:
+    """The month a scheduled run on ``day`` processes: the one before it."""
+    return date(day.year - 1, 12, 1) if day.month == 1 else date(day.year, day.month - 1, 1)
+
+
+def resolve_month(param: str | None, logical_date: datetime | None) -> date:
+    """The month of a run: the ``month`` param when given, else the month before the run date."""
+    if param:
+        return parse_month(param)
+    if logical_date is None:
+        raise ValueError("no month: give the `month` param or run the DAG on its schedule")
+    return previous_month(logical_date)
+
+
+def record(url: str, run_id: str, month: date, stage: str, status: str, detail: str = "") -> None:
+    with connect(url) as conn:
+        conn.execute(
+            "insert into ops.run_log (run_id, month, stage, status, detail) "
+            "values (%s, %s, %s, %s, %s)",
+            (run_id, month, stage, status, detail[:4000]),
+        )
+
+
+@contextmanager
+def stage(url: str, run_id: str, month: date, name: str) -> Iterator[None]:
+    """Record a stage's start, success or failure; failures carry month and stage in the message."""
+    record(url, run_id, month, name, "started")
+    try:
+        yield
+    except Exception as exc:
+        cause = f"{type(exc).__name__}: {exc}"
+        record(url, run_id, month, name, "failed", cause)
+        log.error("month %s, stage %s failed: %s", f"{month:%Y-%m}", name, cause)
+        raise
+    record(url, run_id, month, name, "succeeded")
+
+
+def run_stage(url: str, run_id: str, month: date, name: str, step: Callable[[], T]) -> T:
+    with stage(url, run_id, month, name):
+        return step()
+
+
+# --- the steps -----------------------------------------------------------------------------
+
+
+def prepare(url: str, landing: Path, month: date, run_id: str) -> list[str]:
+    """Set the warehouse up if it is new and list the feeds that arrived for the month."""
+    from fangpin.warehouse.setup import ensure_warehouse
+
+    ensure_warehouse(url)
+
+    def _discover() -> list[str]:
+        from fangpin.load import discover
+
+        feeds = discover(landing).get(month, [])
+        if "registry_households" not in feeds or "registry_members" not in feeds:
+            raise StageFailed(
+                f"{month:%Y-%m}: the registry (registry_households and registry_members) has not "
+                f"arrived in {landing / f'{month:%Y-%m}'}; the month cannot be built without it"
+            )
+        return sorted(feeds)
+
+    return run_stage(url, run_id, month, "prepare", _discover)
+
+
+def registry_arrived(landing: Path, month: date) -> bool:
+    """Whether both registry feeds have at least one file in the landing area for the month."""
+    folder = landing / f"{month:%Y-%m}"
+    return all(
+        any(p.suffix.lower() in {".csv", ".xlsx"} for p in (folder / feed).glob("*"))
+        for feed in ("registry_households", "registry_members")
+    )
+
+
+def load(url: str, landing: Path, month: date, feed: str, run_id: str) -> dict:
+    """Load one feed's delivery for the month (skipped when the same bytes were loaded)."""
+    from fangpin.load import load_feed_month
+
+    result = run_stage(
+        url,
+        run_id,
+        month,
+        f"load:{feed}",
+        lambda: load_feed_month(url, landing, month, feed, run_id=run_id),
+    )
+    return _as_dict(result)
+
+
+def transform(url: str, month: date, run_id: str) -> None:
+    """One ``dbt build`` for the month into the build schema."""
+    from fangpin.transform.dbt import dbt_build
+
+    run_stage(url, run_id, month, "transform", lambda: dbt_build(url, month))
+
+
+def audit(url: str, month: date, run_id: str) -> dict:
+    """Run the quality gate; a blocking failure refuses the publish and fails the stage."""
+    from fangpin.audit import run_audit
+    from fangpin.publish import refuse
+
+    def _audit() -> dict:
+        outcome = run_audit(url, month, run_id)
+        if not outcome.passed:
+            reason = "blocking checks failed: " + ", ".join(outcome.blocking_failures)
+            refuse(url, month, run_id, reason)
+            raise StageFailed(f"{month:%Y-%m}: audit refused the publish; {reason}")
+        return {"passed": True, "warnings": list(outcome.warnings)}
+
+    return run_stage(url, run_id, month, "audit", _audit)
+
+
+def publish(url: str, month: date, run_id: str) -> None:
+    """Swap the audited build into ``marts`` in one transaction."""
+    from fangpin.publish import publish as publish_build
+
+    run_stage(url, run_id, month, "publish", lambda: publish_build(url, month, run_id))
+
+
+def _as_dict(result: object) -> dict:
+    if isinstance(result, dict):
+        return result
+    if hasattr(result, "__dataclass_fields__"):
+        from dataclasses import asdict
+
+        return {
+            k: (str(v) if isinstance(v, (Path, date)) else v) for k, v in asdict(result).items()
+        }
+    return {"result": str(result)}

@@ -1,0 +1,1 @@
+"""Running the monthly DAG: Airflow's home and metadata database, and one run per month."""

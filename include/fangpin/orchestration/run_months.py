@@ -1,0 +1,117 @@
+"""``fangpin run``: one real ``fangpin_monthly`` DAG run per month, in order.
+
+The runs go through Airflow (``dag.test``: the scheduler's own dependency loop, task
+instances, XComs and retries in the metadata database) so that what is tested is what is
+scheduled. The first month that fails stops the run with its month, stage and cause.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from fangpin.orchestration import airflow_env
+from fangpin.warehouse.connection import connect
+
+log = logging.getLogger(__name__)
+DAG_ID = "fangpin_monthly"
+
+
+@dataclass(frozen=True)
+class MonthOutcome:
+    month: date
+    run_id: str
+    state: str
+    failed_stage: str | None = None
+    cause: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.state == "success"
+
+    def describe(self) -> str:
+        if self.ok:
+            return f"{self.month:%Y-%m}: published (run {self.run_id})"
+        return (
+            f"{self.month:%Y-%m}: FAILED at stage '{self.failed_stage or 'unknown'}': "
+            f"{self.cause or 'see the Airflow task log'} (run {self.run_id})"
+        )
+
+
+class MonthFailed(RuntimeError):
+    def __init__(self, outcome: MonthOutcome) -> None:
+        super().__init__(outcome.describe())
+        self.outcome = outcome
+
+
+def landing_months(landing: Path) -> list[date]:
+    """Months present in the landing area (folders named YYYY-MM), in order."""
+    from fangpin.monthly import parse_month
+
+    months = []
+    for child in landing.iterdir() if landing.exists() else []:
+        if child.is_dir():
+            try:
+                months.append(parse_month(child.name))
+            except ValueError:
+                continue
+    return sorted(months)
+
+
+def scheduled_logical_date(month: date) -> datetime:
+    """The date the schedule would run ``month`` on: 03:00 on the 6th of the next month."""
+    year, nxt = (month.year + 1, 1) if month.month == 12 else (month.year, month.month + 1)
+    return datetime(year, nxt, 6, 3, 0, tzinfo=UTC)
+
+
+def run_months(warehouse: str, landing: Path, months: list[date]) -> list[MonthOutcome]:
+    """Run the DAG for each month in order; raise :class:`MonthFailed` at the first failure."""
+    from fangpin.warehouse.setup import ensure_warehouse
+
+    ensure_warehouse(warehouse)
+    airflow_env.configure(warehouse)
+    airflow_env.migrate(warehouse)
+    dag = _load_dag()
+    outcomes = []
+    for month in months:
+        outcome = _run_one(dag, warehouse, landing, month)
+        outcomes.append(outcome)
+        log.info(outcome.describe())
+        print(outcome.describe(), flush=True)
+        if not outcome.ok:
+            raise MonthFailed(outcome)
+    return outcomes
+
+
+def _load_dag():  # noqa: ANN202 - Airflow's DAG type is imported lazily
+    from airflow.dag_processing.dagbag import DagBag
+
+    from fangpin.config import dags_dir
+
+    bag = DagBag(dag_folder=str(dags_dir()))
+    if bag.import_errors:
+        raise RuntimeError(f"DAG import errors: {bag.import_errors}")
+    return bag.dags[DAG_ID]
+
+
+def _run_one(dag, warehouse: str, landing: Path, month: date) -> MonthOutcome:  # noqa: ANN001
+    conf = {"month": f"{month:%Y-%m}", "landing": str(landing.resolve())}
+    started = datetime.now(UTC)
+    dag_run = dag.test(logical_date=scheduled_logical_date(month), run_conf=conf)
+    state = str(getattr(dag_run.state, "value", dag_run.state))
+    failed = state != "success"
+    stage, cause = _failure(warehouse, dag_run.run_id, started) if failed else (None, None)
+    return MonthOutcome(month, dag_run.run_id, state, stage, cause)
+
+
+def _failure(warehouse: str, run_id: str, since: datetime) -> tuple[str | None, str | None]:
+    """The first failed stage recorded for this attempt of the run, and its cause."""
+    with connect(warehouse) as conn:
+        row = conn.execute(
+            "select stage, detail from ops.run_log where run_id = %s and status = 'failed' "
+            "and logged_at >= %s order by run_log_id limit 1",
+            (run_id, since),
+        ).fetchone()
+    return (row[0], row[1]) if row else (None, None)

@@ -1,0 +1,1 @@
+"""Running dbt: one ``dbt build`` per month, never one process per model."""

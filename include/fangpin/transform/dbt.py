@@ -1,0 +1,71 @@
+"""Run dbt for one month against a warehouse URL.
+
+dbt is called in a child process through its own CLI: its logging and global state stay out
+of the Airflow worker, and a failing model surfaces as a non-zero exit with dbt's own message.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from fangpin.config import dbt_project_dir
+from fangpin.warehouse.connection import dbt_env
+
+
+class DbtFailed(RuntimeError):
+    """dbt exited non-zero; the message carries the tail of its output."""
+
+
+@dataclass(frozen=True)
+class DbtResult:
+    command: list[str]
+    output: str
+
+
+def dbt_executable() -> str:
+    """The ``dbt`` beside the running interpreter, so the project's venv is always used."""
+    candidate = Path(sys.executable).with_name("dbt")
+    return str(candidate) if candidate.exists() else "dbt"
+
+
+def run_dbt(
+    url: str, args: list[str], month: date | None = None, extra_vars: dict | None = None
+) -> DbtResult:
+    """Run one dbt command with the warehouse connection and the month as vars."""
+    project = dbt_project_dir()
+    vars_: dict[str, str] = dict(extra_vars or {})
+    if month is not None:
+        vars_["month"] = month.isoformat()
+    cmd = [dbt_executable(), *args, "--project-dir", str(project), "--profiles-dir", str(project)]
+    if vars_:
+        cmd += ["--vars", _yaml_inline(vars_)]
+    env = {**os.environ, **dbt_env(url), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    env.setdefault("DBT_LOG_PATH", str(project / "logs"))
+    proc = subprocess.run(cmd, cwd=project, env=env, capture_output=True, text=True)
+    output = proc.stdout + proc.stderr
+    if proc.returncode != 0:
+        tail = "\n".join(output.strip().splitlines()[-40:])
+        raise DbtFailed(f"dbt {' '.join(args)} failed (exit {proc.returncode}):\n{tail}")
+    return DbtResult(cmd, output)
+
+
+def dbt_build(
+    url: str, month: date, select: str | None = None, full_refresh: bool = False
+) -> DbtResult:
+    """Seed, run and test every model for ``month`` in one invocation."""
+    args = ["build"]
+    if select:
+        args += ["--select", select]
+    if full_refresh:
+        args.append("--full-refresh")
+    return run_dbt(url, args, month=month)
+
+
+def _yaml_inline(values: dict) -> str:
+    inner = ", ".join(f"{k}: '{v}'" for k, v in values.items())
+    return "{" + inner + "}"

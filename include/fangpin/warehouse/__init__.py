@@ -1,0 +1,1 @@
+"""The PostgreSQL warehouse: the embedded cluster, connections, schemas and roles."""

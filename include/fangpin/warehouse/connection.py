@@ -1,0 +1,78 @@
+"""One way to reach the warehouse: ``WAREHOUSE_URL`` when set, else the embedded cluster."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
+
+import psycopg
+
+from fangpin.config import configured_warehouse_url
+
+
+def warehouse_url() -> str:
+    """The warehouse to use, starting the embedded cluster when none is configured."""
+    url = configured_warehouse_url()
+    if url:
+        return normalise_url(url)
+    from fangpin.warehouse import embedded
+
+    return embedded.default().start()
+
+
+def normalise_url(url: str) -> str:
+    """Accept SQLAlchemy-style ``postgresql+psycopg://`` too; psycopg wants plain ``postgresql://``."""
+    parts = urlsplit(url)
+    scheme = "postgresql" if parts.scheme.startswith("postgres") else parts.scheme
+    return urlunsplit((scheme, parts.netloc, parts.path, parts.query, parts.fragment))
+
+
+def with_database(url: str, database: str) -> str:
+    """The same server, another database (Airflow's metadata, a test database)."""
+    parts = urlsplit(normalise_url(url))
+    return urlunsplit((parts.scheme, parts.netloc, "/" + quote(database), parts.query, ""))
+
+
+def database_name(url: str) -> str:
+    return unquote(urlsplit(url).path.lstrip("/")) or "postgres"
+
+
+def dbt_env(url: str) -> dict[str, str]:
+    """The connection as the environment variables ``dbt_project/profiles.yml`` reads."""
+    parts = urlsplit(normalise_url(url))
+    return {
+        "FANGPIN_PG_HOST": parts.hostname or "127.0.0.1",
+        "FANGPIN_PG_PORT": str(parts.port or 5432),
+        "FANGPIN_PG_USER": unquote(parts.username or "postgres"),
+        "FANGPIN_PG_PASSWORD": unquote(parts.password or ""),
+        "FANGPIN_PG_DATABASE": database_name(url),
+    }
+
+
+def sqlalchemy_url(url: str) -> str:
+    """The URL in the dialect form SQLAlchemy (Airflow, Great Expectations) expects."""
+    parts = urlsplit(normalise_url(url))
+    return urlunsplit(("postgresql+psycopg", parts.netloc, parts.path, parts.query, ""))
+
+
+@contextmanager
+def connect(url: str | None = None, autocommit: bool = False) -> Iterator[psycopg.Connection]:
+    """A psycopg connection that commits on success and rolls back on error."""
+    with psycopg.connect(url or warehouse_url(), autocommit=autocommit) as conn:
+        yield conn
+
+
+def ensure_database(url: str) -> None:
+    """Create the database named in ``url`` on its server if it does not exist yet."""
+    name = database_name(url)
+    with psycopg.connect(with_database(url, "postgres"), autocommit=True) as conn:
+        found = conn.execute("select 1 from pg_database where datname = %s", (name,)).fetchone()
+        if not found:
+            conn.execute(f'create database "{name}"')
+
+
+def drop_database(url: str) -> None:
+    name = database_name(url)
+    with psycopg.connect(with_database(url, "postgres"), autocommit=True) as conn:
+        conn.execute(f'drop database if exists "{name}" with (force)')

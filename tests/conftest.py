@@ -1,0 +1,73 @@
+"""Shared fixtures: one PostgreSQL server per test session, a fresh database per use.
+
+The server is ``WAREHOUSE_URL``'s when that is set, else the project's embedded cluster.
+Every database a test makes is created here with a unique name and dropped afterwards:
+no test reuses a fixed database.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# Airflow reads its configuration when first imported: give the test session its own home
+# (never ~/airflow, never the project's) before any test module imports it.
+_AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="fangpin-airflow-"))
+os.environ["AIRFLOW_HOME"] = str(_AIRFLOW_HOME)
+os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
+os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(Path(__file__).resolve().parents[1] / "dags")
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+
+from fangpin.warehouse.connection import (  # noqa: E402 - after the Airflow env
+    drop_database,
+    ensure_database,
+    warehouse_url,
+    with_database,
+)
+
+
+@pytest.fixture(scope="session")
+def server_url() -> str:
+    """A URL on the test server (any database); the embedded cluster starts if needed."""
+    return warehouse_url()
+
+
+def _new_database(server_url: str, prefix: str) -> str:
+    url = with_database(server_url, f"{prefix}_{uuid.uuid4().hex[:10]}")
+    ensure_database(url)
+    return url
+
+
+@pytest.fixture
+def empty_db(server_url: str) -> Iterator[str]:
+    """A brand-new, empty database, dropped after the test."""
+    url = _new_database(server_url, "fangpin_t")
+    yield url
+    drop_database(url)
+
+
+@pytest.fixture
+def warehouse_db(server_url: str) -> Iterator[str]:
+    """A new database with the warehouse set up (schemas, ops, raw tables, roles)."""
+    from fangpin.warehouse.setup import ensure_warehouse
+
+    url = _new_database(server_url, "fangpin_t")
+    ensure_warehouse(url)
+    yield url
+    drop_database(url)
+
+
+@pytest.fixture(scope="module")
+def module_warehouse_db(server_url: str) -> Iterator[str]:
+    """Like ``warehouse_db`` but shared by one test module (for slower builds)."""
+    from fangpin.warehouse.setup import ensure_warehouse
+
+    url = _new_database(server_url, "fangpin_m")
+    ensure_warehouse(url)
+    yield url
+    drop_database(url)
