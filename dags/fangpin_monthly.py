@@ -29,6 +29,18 @@ def _month_and_url() -> tuple:
     return month, warehouse_url(), ctx["run_id"]
 
 
+def _no_retry(step, *args):  # noqa: ANN001, ANN202
+    """Run a step; a StageFailed (bad data, refused audit) fails the task without retries."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from fangpin.monthly import StageFailed
+
+    try:
+        return step(*args)
+    except StageFailed as exc:
+        raise AirflowFailException(str(exc)) from exc
+
+
 def _landing() -> str:
     return get_current_context()["params"]["landing"]
 
@@ -49,6 +61,11 @@ def _landing() -> str:
             pattern=r"^\d{4}-\d{2}$",
             description="Month to build, YYYY-MM; default: the month before the run",
         ),
+        "wait_for_feeds": Param(
+            True,
+            type="boolean",
+            description="Wait for a late registry (scheduled runs) or fail at once (backfills)",
+        ),
         "landing": Param(
             DEFAULT_LANDING,
             type="string",
@@ -59,13 +76,18 @@ def _landing() -> str:
 def fangpin_monthly() -> None:
     @task.sensor(mode="reschedule", poke_interval=600, timeout=timedelta(days=10).total_seconds())
     def wait_for_registry() -> bool:
-        """Hold no worker slot while the registry is late: re-check every ten minutes."""
+        """Hold no worker slot while the registry is late: re-check every ten minutes.
+
+        With ``wait_for_feeds`` off (backfills of files already landed) a missing registry
+        fails the run at once instead of waiting.
+        """
         from pathlib import Path
 
-        from fangpin.monthly import registry_arrived
+        from fangpin.monthly import check_registry
 
-        month, _url, _run = _month_and_url()
-        return registry_arrived(Path(_landing()), month)
+        month, url, run_id = _month_and_url()
+        wait = bool(get_current_context()["params"].get("wait_for_feeds", True))
+        return _no_retry(check_registry, url, Path(_landing()), month, run_id, wait)
 
     @task(retries=0)
     def prepare() -> list[str]:
@@ -74,7 +96,7 @@ def fangpin_monthly() -> None:
         from fangpin.monthly import prepare as prepare_month
 
         month, url, run_id = _month_and_url()
-        return prepare_month(url, Path(_landing()), month, run_id)
+        return _no_retry(prepare_month, url, Path(_landing()), month, run_id)
 
     @task(max_active_tis_per_dagrun=2)
     def load(feed: str) -> dict:
@@ -97,7 +119,7 @@ def fangpin_monthly() -> None:
         from fangpin.monthly import audit as audit_build
 
         month, url, run_id = _month_and_url()
-        return audit_build(url, month, run_id)
+        return _no_retry(audit_build, url, month, run_id)
 
     @task
     def publish(_audit: dict) -> None:

@@ -112,6 +112,25 @@ def registry_arrived(landing: Path, month: date) -> bool:
     )
 
 
+def check_registry(url: str, landing: Path, month: date, run_id: str, wait: bool = True) -> bool:
+    """True once the registry has landed; when not waiting, a missing registry fails the run."""
+    if registry_arrived(landing, month):
+        return True
+    if not wait:
+        from fangpin.warehouse.setup import ensure_warehouse
+
+        ensure_warehouse(url)
+
+        def _missing() -> bool:
+            raise StageFailed(
+                f"{month:%Y-%m}: no registry in {landing / f'{month:%Y-%m}'} "
+                "(registry_households and registry_members are both required)"
+            )
+
+        return run_stage(url, run_id, month, "wait_for_registry", _missing)
+    return False
+
+
 def load(url: str, landing: Path, month: date, feed: str, run_id: str) -> dict:
     """Load one feed's delivery for the month (skipped when the same bytes were loaded)."""
     from fangpin.load import load_feed_month

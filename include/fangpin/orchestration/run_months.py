@@ -97,7 +97,7 @@ def _load_dag():  # noqa: ANN202 - Airflow's DAG type is imported lazily
 
 
 def _run_one(dag, warehouse: str, landing: Path, month: date) -> MonthOutcome:  # noqa: ANN001
-    conf = {"month": f"{month:%Y-%m}", "landing": str(landing.resolve())}
+    conf = {"month": f"{month:%Y-%m}", "landing": str(landing.resolve()), "wait_for_feeds": False}
     started = datetime.now(UTC)
     dag_run = dag.test(logical_date=scheduled_logical_date(month), run_conf=conf)
     state = str(getattr(dag_run.state, "value", dag_run.state))

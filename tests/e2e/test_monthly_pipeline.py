@@ -1,0 +1,151 @@
+"""End to end: a generated province through real Airflow DAG runs into published marts.
+
+``fangpin run`` is started as a user would start it, in its own process, against a fresh
+database on the test server; Airflow's metadata goes to a second fresh database beside it.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from fangpin.orchestration.airflow_env import metadata_url
+from fangpin.warehouse.connection import drop_database, ensure_database, with_database
+
+pytestmark = pytest.mark.slow
+MONTHS = [date(2021, 1, 1), date(2021, 2, 1), date(2021, 3, 1)]
+
+
+def fangpin(*args: str, url: str, home: Path) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "WAREHOUSE_URL": url,
+        "AIRFLOW_HOME": str(home),
+        "FANGPIN_TASK_RETRIES": "0",
+    }
+    exe = Path(sys.executable).with_name("fangpin")
+    return subprocess.run(
+        [str(exe), *args], env=env, capture_output=True, text=True, timeout=1800
+    )
+
+
+@pytest.fixture(scope="module")
+def province(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from fangpin.synth import write_province
+
+    out = tmp_path_factory.mktemp("landing")
+    write_province(out, households=600, months=MONTHS, seed=11, messy=0.05)
+    return out
+
+
+@pytest.fixture(scope="module")
+def run_db(server_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    url = with_database(server_url, f"fangpin_e2e_{uuid.uuid4().hex[:8]}")
+    ensure_database(url)
+    home = tmp_path_factory.mktemp("airflow-home")
+    yield url, home
+    drop_database(url)
+    drop_database(metadata_url(url))
+
+
+@pytest.fixture(scope="module")
+def published(province: Path, run_db: tuple[str, Path]) -> str:
+    url, home = run_db
+    proc = fangpin("run", "--landing", str(province), url=url, home=home)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-6000:]
+    for month in MONTHS:
+        assert f"{month:%Y-%m}: published" in proc.stdout
+    return url
+
+
+def query(url: str, sql: str, *params: object) -> list[tuple]:
+    with psycopg.connect(url) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+def test_every_month_is_published_with_one_row_per_household(published: str) -> None:
+    rows = query(
+        published,
+        "select month, count(*), count(distinct household_id) "
+        "from marts.fct_household_month group by month order by month",
+    )
+    assert [r[0] for r in rows] == MONTHS
+    for _month, total, distinct in rows:
+        assert total == distinct > 500
+
+
+def test_the_scorecard_ranks_every_key_county_each_month(published: str) -> None:
+    key = query(published, "select count(*) from marts.dim_county where is_key_county")[0][0]
+    assert key > 0
+    for month in MONTHS:
+        ranked = query(
+            published,
+            "select count(*), min(key_rank), max(score) from marts.mart_county_scorecard "
+            "where month = %s and key_rank is not null",
+            month,
+        )[0]
+        assert ranked[0] == key
+        assert ranked[1] == 1
+        assert 0 < ranked[2] <= 100
+
+
+def test_signals_are_found_and_flags_agree(published: str) -> None:
+    counts = query(
+        published,
+        "select count(*) filter (where should_monitor), "
+        "count(*) filter (where missed_identification), "
+        "count(*) filter (where missed_identification and not should_monitor) "
+        "from marts.fct_household_month",
+    )[0]
+    assert counts[0] > 0 and counts[1] > 0
+    assert counts[2] == 0
+
+
+def test_every_publish_is_logged_and_audited(published: str) -> None:
+    logged = query(
+        published,
+        "select month, status from ops.publish_log where status = 'published' order by month",
+    )
+    assert [r[0] for r in logged] == MONTHS
+    audited = query(published, "select count(distinct run_id), bool_and(passed or severity = "
+                    "'warning') from ops.audit_result")[0]
+    assert audited[0] >= len(MONTHS) and audited[1]
+
+
+def test_no_plain_id_number_or_name_reaches_the_marts(published: str) -> None:
+    ids = {r[0] for r in query(published, "select id_number from raw.registry_members")}
+    names = {r[0] for r in query(published, "select name from raw.registry_members")}
+    cols = query(
+        published,
+        "select table_name, column_name from information_schema.columns "
+        "where table_schema = 'marts' and data_type in ('text', 'character varying')",
+    )
+    for table, column in cols:
+        sql = f'select distinct "{column}" from marts."{table}"'
+        values = {r[0] for r in query(published, sql)}
+        assert not values & ids, f"plain id number in marts.{table}.{column}"
+        assert not values & names, f"plain name in marts.{table}.{column}"
+
+
+def test_a_month_without_registry_stops_the_run_naming_month_and_stage(
+    province: Path, run_db: tuple[str, Path], tmp_path: Path, published: str
+) -> None:
+    url, home = run_db
+    broken = tmp_path / "landing"
+    (broken / "2021-04" / "education").mkdir(parents=True)
+    src = next((province / "2021-03" / "education").iterdir())
+    (broken / "2021-04" / "education" / src.name).write_bytes(src.read_bytes())
+    before = query(url, "select count(*), max(month) from marts.fct_household_month")
+    proc = fangpin("run", "--landing", str(broken), url=url, home=home)
+    assert proc.returncode == 1
+    assert "2021-04" in proc.stderr and "wait_for_registry" in proc.stderr
+    assert "registry" in proc.stderr
+    assert query(url, "select count(*), max(month) from marts.fct_household_month") == before
