@@ -1,0 +1,252 @@
+"""The Great Expectations file project under ``expectations/``: created once, then got.
+
+What lives there (committed): ``great_expectations.yml`` (one Postgres data source whose
+connection string is the config variable ``${FANGPIN_AUDIT_URL}``, never a literal URL; its
+table assets and batch definitions) and ``expectations/<layer>/<name>.json`` (the suites,
+rendered from ``fangpin.audit.checks``). What does not (``uncommitted/``): the latest run's
+validation results and the Data Docs built from them.
+
+GX pitfalls handled here: objects are looked up before they are added (re-adding changes
+their ids and ``add_or_update_postgres`` silently drops assets, so it is never used); progress
+bars are off (they reach the Airflow log as errors); the validation store keeps the latest
+run only (Data Docs slow down badly with thousands of stored runs).
+
+This module imports Great Expectations at the top: import it inside the task that audits.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import great_expectations as gx
+import great_expectations.expectations as gxe
+from great_expectations.core import ExpectationSuiteValidationResult
+from great_expectations.core.run_identifier import RunIdentifier
+from great_expectations.data_context import FileDataContext
+from great_expectations.data_context.types.base import ProgressBarsConfig
+from great_expectations.data_context.types.resource_identifiers import (
+    ExpectationSuiteIdentifier,
+    ValidationResultIdentifier,
+)
+from great_expectations.exceptions import DataContextError
+from great_expectations.exceptions.exceptions import NoAvailableBatchesError
+
+from fangpin.audit.checks import BLOCKING, Check, SuiteSpec
+from fangpin.warehouse.connection import sqlalchemy_url
+
+log = logging.getLogger(__name__)
+
+DATASOURCE = "warehouse"
+#: The config variable the data source's connection string names; set by ``audit_url``.
+URL_VARIABLE = "FANGPIN_AUDIT_URL"
+WHOLE_TABLE = "whole_table"
+
+_contexts: dict[Path, FileDataContext] = {}
+
+
+def open_context(root: Path) -> FileDataContext:
+    """The file context at ``root``, opened once per process (opening re-reads every file)."""
+    root = root.resolve()
+    context = _contexts.get(root)
+    if context is None:
+        context = gx.get_context(mode="file", context_root_dir=root)
+        _quiet(context)
+        _contexts[root] = context
+    return context
+
+
+def _quiet(context: FileDataContext) -> None:
+    variables = context.variables
+    bars = variables.progress_bars  # a ProgressBarsConfig when set here, a dict when read back
+    if isinstance(bars, dict):
+        bars_on = bars.get("globally", True)
+    else:
+        bars_on = bars is None or bars.globally
+    if variables.analytics_enabled is not False or bars_on:
+        variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+        variables.analytics_enabled = False
+        variables.save()
+
+
+def audit_url(url: str, schema: str) -> str:
+    """The SQLAlchemy URL GX connects with: the build schema first on the search path.
+
+    Mart suites name their tables unqualified, so the same suite audits whichever schema the
+    audit is pointed at; raw, staging, seeds and ops are always named with their schema.
+    """
+    parts = urlsplit(sqlalchemy_url(url))
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k not in ("options", "application_name")]
+    query += [("options", f"-c search_path={schema}"), ("application_name", "fangpin-audit")]
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
+
+
+@contextmanager
+def connected(url: str, schema: str) -> Iterator[None]:
+    """Give the data source its connection string for the duration of an audit."""
+    previous = os.environ.get(URL_VARIABLE)
+    os.environ[URL_VARIABLE] = audit_url(url, schema)
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(URL_VARIABLE, None)
+        else:
+            os.environ[URL_VARIABLE] = previous
+
+
+# --- suites --------------------------------------------------------------------------------
+
+
+def expectation(check: Check) -> gxe.Expectation:
+    """The GX expectation of a check; severity lives in ``meta`` (and GX's own field)."""
+    cls = getattr(gxe, check.expectation)
+    return cls(
+        **check.kwargs,
+        meta={"check": check.name, "severity": check.severity},
+        description=check.description,
+        severity="critical" if check.severity == BLOCKING else "warning",
+    )
+
+
+def _signature(expectations: Sequence[gxe.Expectation]) -> str:
+    configs = []
+    for e in expectations:
+        config = e.configuration.to_json_dict()
+        configs.append({k: v for k, v in config.items() if k not in ("id", "rendered_content")})
+    return json.dumps(configs, sort_keys=True, default=str)
+
+
+def sync_suites(context: FileDataContext, specs: Sequence[SuiteSpec]) -> list[str]:
+    """Make the stored suites say what the declarations say; returns the suites rewritten.
+
+    A suite that already matches is left alone (its file and ids unchanged), so running this
+    on every audit costs a comparison and writes only after a declaration changed.
+    """
+    changed = []
+    for spec in specs:
+        wanted = [expectation(c) for c in spec.checks]
+        try:
+            suite = context.suites.get(spec.name)
+        except DataContextError:
+            context.suites.add(gx.ExpectationSuite(name=spec.name, expectations=wanted))
+            changed.append(spec.name)
+            continue
+        if _signature(suite.expectations) != _signature(wanted):
+            suite.expectations = wanted
+            suite.save()
+            changed.append(spec.name)
+    if changed:
+        log.info("expectation suites written: %s", ", ".join(changed))
+    return changed
+
+
+# --- data ----------------------------------------------------------------------------------
+
+
+def datasource(context: FileDataContext) -> Any:
+    """The one Postgres data source; its URL comes from ``${FANGPIN_AUDIT_URL}`` at run time."""
+    try:
+        return context.data_sources.get(DATASOURCE)
+    except KeyError:
+        return context.data_sources.add_postgres(
+            DATASOURCE, connection_string="${" + URL_VARIABLE + "}"
+        )
+
+
+def asset_name(spec: SuiteSpec, table: str) -> str:
+    return f"{spec.schema or 'build'}.{table}"
+
+
+def batch_definition(context: FileDataContext, spec: SuiteSpec, table: str) -> Any:
+    """The table asset and batch definition of a suite, added the first time only."""
+    source = datasource(context)
+    name = asset_name(spec, table)
+    try:
+        asset = source.get_asset(name)
+    except LookupError:
+        asset = source.add_table_asset(name, table_name=table, schema_name=spec.schema)
+    definition = f"monthly_{spec.month_column}" if spec.month_column else WHOLE_TABLE
+    try:
+        return asset.get_batch_definition(definition)
+    except KeyError:
+        if spec.month_column:
+            return asset.add_batch_definition_monthly(definition, column=spec.month_column)
+        return asset.add_batch_definition_whole_table(definition)
+
+
+def validate(
+    context: FileDataContext,
+    spec: SuiteSpec,
+    table: str,
+    month: date,
+    sample_columns: Sequence[str],
+    sample_size: int = 5,
+) -> ExpectationSuiteValidationResult | None:
+    """Validate one suite on its batch; None when a month-grained table has no such month.
+
+    The result format returns at most ``sample_size`` failing values per check with the
+    ``sample_columns`` that locate the row, and at most 200 rows of a failing query (GX's
+    cap), so a completely broken table is never pulled into memory.
+    """
+    definition = batch_definition(context, spec, table)
+    parameters = {"year": month.year, "month": month.month} if spec.month_column else None
+    try:
+        batch = definition.get_batch(batch_parameters=parameters)
+    except NoAvailableBatchesError:
+        return None
+    result_format: dict[str, Any] = {
+        "result_format": "COMPLETE",
+        "partial_unexpected_count": sample_size,
+        "include_unexpected_rows": False,
+    }
+    if sample_columns:
+        result_format["unexpected_index_column_names"] = list(sample_columns)
+        result_format["return_unexpected_index_query"] = False
+    return batch.validate(context.suites.get(spec.name), result_format=result_format)
+
+
+# --- data docs -----------------------------------------------------------------------------
+
+
+def rebuild_docs(
+    context: FileDataContext,
+    results: Sequence[ExpectationSuiteValidationResult],
+    run_id: str,
+    changed_suites: Sequence[str] | None = None,
+) -> Path | None:
+    """Replace the stored validation results and Data Docs with this run's, and only this run's.
+
+    The results given are already scrubbed of id numbers (``fangpin.audit.run``); GX's own
+    history is not kept, ``ops.audit_result`` is the record.
+    """
+    store = context.validation_results_store
+    for key in store.list_keys():
+        store.remove_key(key)
+    run = RunIdentifier(run_name=run_id, run_time=datetime.now(UTC))
+    resources: list = []
+    for result in results:
+        key = ValidationResultIdentifier(
+            expectation_suite_identifier=ExpectationSuiteIdentifier(name=result.suite_name),
+            run_id=run,
+            batch_identifier=result.batch_id or result.suite_name,
+        )
+        store.set(key, result)
+        resources.append(key)
+    site = Path(context.root_directory) / "uncommitted" / "data_docs" / "local_site"
+    shutil.rmtree(site / "validations", ignore_errors=True)
+    # Suite pages change only with the suites: render them when they did or are missing.
+    if changed_suites is None or not (site / "expectations").exists():
+        changed_suites = [s.name for s in context.suites.all()]
+    resources += [ExpectationSuiteIdentifier(name=name) for name in changed_suites]
+    built = context.build_data_docs(resource_identifiers=resources)
+    index = built.get("local_site")
+    return Path(urlsplit(index).path) if index else None

@@ -1,0 +1,372 @@
+"""Run every suite for a month, record every check, decide whether the build may be published.
+
+The audit never raises for bad data: a table that is missing, a staging view that cannot be
+found, even a check that errors, all become failed checks with a severity, so the publish
+gate always gets a verdict and ``ops.audit_result`` always says why. Errors fail closed: a
+blocking check that could not run counts as failed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg import sql
+from psycopg.types.json import Jsonb
+
+from fangpin.audit.checks import (
+    BLOCKING,
+    SNAPSHOT_COLUMN,
+    STAGING_RENAMES,
+    STAGING_SNAPSHOT_COLUMN,
+    WARNING,
+    Severity,
+    SuiteSpec,
+    all_suites,
+)
+from fangpin.config import expectations_dir
+from fangpin.feeds.contracts import FEEDS
+
+log = logging.getLogger("fangpin.audit")
+
+SAMPLE_ROWS = 5
+#: Failing rows of queries that return whole rows keep only the columns that locate and
+#: explain them: past this many columns a sample row is cut down.
+_WIDE_ROW = 8
+#: Anything shaped like an id number, valid or not (a malformed one is still someone's): 6
+#: digits, at least 5 more, 3 digits and a last character; 15-digit old numbers included.
+_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])([0-9]{6})[0-9]{5,}([0-9]{3}[0-9A-Za-z])(?![0-9A-Za-z])")
+_NAME_KEYS = ("name", "person_name", "head_name", "member_name")
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One check of one run, as recorded in ``ops.audit_result``."""
+
+    suite: str
+    check_name: str
+    severity: Severity
+    passed: bool
+    observed_value: str
+    sample_rows: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return f"{self.suite}/{self.check_name}"
+
+
+@dataclass(frozen=True)
+class AuditOutcome:
+    """The verdict: ``passed`` is False when any blocking check failed."""
+
+    run_id: str
+    month: date
+    schema: str
+    passed: bool
+    blocking_failures: list[str]
+    warnings: list[str]
+    results: list[CheckResult]
+    seconds: float
+    docs: Path | None = None
+
+    def __str__(self) -> str:
+        verdict = "passed" if self.passed else "REFUSED"
+        lines = [
+            f"audit {self.month:%Y-%m} of {self.schema} (run {self.run_id}): {verdict}; "
+            f"{len(self.results)} checks, {len(self.blocking_failures)} blocking failures, "
+            f"{len(self.warnings)} warnings, {self.seconds:.1f} s"
+        ]
+        lines += [f"  blocking: {label}" for label in self.blocking_failures]
+        lines += [f"  warning:  {label}" for label in self.warnings]
+        if self.docs:
+            lines.append(f"  data docs: {self.docs}")
+        return "\n".join(lines)
+
+
+def run_audit(
+    url: str,
+    month: date,
+    run_id: str,
+    schema: str = "marts_build",
+    *,
+    gx_dir: Path | None = None,
+    docs: bool = True,
+) -> AuditOutcome:
+    """Audit raw loads, staging and the build ``schema`` for ``month``; record every check.
+
+    ``gx_dir`` is the GX project (default ``expectations/``; tests pass a copy). ``docs``
+    False skips the Data Docs (about a second) when nobody will read them.
+    """
+    started = time.perf_counter()
+    from fangpin.audit import gx_project  # Great Expectations: seconds, once per process
+
+    month = month.replace(day=1)
+    specs = all_suites()
+    context = gx_project.open_context(gx_dir or expectations_dir())
+    changed_suites = gx_project.sync_suites(context, specs)
+    results: list[CheckResult] = []
+    validations = []
+    with gx_project.connected(url, schema), psycopg.connect(url, autocommit=True) as conn:
+        catalog = _Catalog(conn, schema)
+        for spec in specs:
+            results += _run_suite(gx_project, context, spec, month, catalog, validations)
+    blocking = [r.label for r in results if not r.passed and r.severity == BLOCKING]
+    warnings = [r.label for r in results if not r.passed and r.severity == WARNING]
+    _record(url, run_id, month, results)
+    _log(results)
+    docs_index = (
+        gx_project.rebuild_docs(context, validations, run_id, changed_suites) if docs else None
+    )
+    outcome = AuditOutcome(
+        run_id=run_id, month=month, schema=schema, passed=not blocking,
+        blocking_failures=blocking, warnings=warnings, results=results,
+        seconds=time.perf_counter() - started, docs=docs_index,
+    )
+    log.info("%s", outcome)
+    return outcome
+
+
+# --- one suite -----------------------------------------------------------------------------
+
+
+def _run_suite(
+    gx_project: Any,
+    context: Any,
+    spec: SuiteSpec,
+    month: date,
+    catalog: _Catalog,
+    validations: list,
+) -> list[CheckResult]:
+    # A suite that cannot run fails closed, unless its table is one that may not exist yet.
+    unavailable: Severity = BLOCKING if spec.required else WARNING
+    table, problem = catalog.resolve(spec)
+    if table is None:
+        return [CheckResult(spec.name, "table_present", unavailable, False, problem)]
+    sample_columns = [c for c in spec.sample_columns if c in catalog.columns(spec, table)]
+    try:
+        validation = None
+        # GX cannot add a monthly batch definition to a table without rows (it infers the
+        # column's type from one), and an empty month needs no GX at all.
+        if not spec.month_column or catalog.has_month(spec, table, month):
+            validation = gx_project.validate(
+                context, spec, table, month, sample_columns, sample_size=SAMPLE_ROWS
+            )
+    except Exception as error:  # noqa: BLE001 - any failure to run is a failed check
+        log.exception("audit suite %s could not run", spec.name)
+        return [CheckResult(spec.name, "suite_ran", unavailable, False, f"error: {error}")]
+    if validation is None:
+        if spec.empty_month_ok:
+            note = f"no rows for {month:%Y-%m}: nothing to check"
+            return [CheckResult(spec.name, c.name, c.severity, True, note) for c in spec.checks]
+        return [
+            CheckResult(spec.name, "rows_for_month", BLOCKING, False, f"no rows for {month:%Y-%m}")
+        ]
+    _scrub(validation)
+    validations.append(validation)
+    return [_check_result(spec, r, sample_columns) for r in validation.results]
+
+
+def _check_result(spec: SuiteSpec, result: Any, sample_columns: Sequence[str]) -> CheckResult:
+    meta = result.expectation_config.meta or {}
+    name = meta.get("check") or result.expectation_config.type
+    severity = meta.get("severity", BLOCKING)
+    check = next((c for c in spec.checks if c.name == name), None)
+    keep = {
+        *sample_columns, SNAPSHOT_COLUMN, STAGING_SNAPSHOT_COLUMN,
+        *(check.columns if check else ()),
+    }
+    error = _exception_message(result.exception_info)
+    if error:
+        return CheckResult(spec.name, name, severity, False, f"error: {error}")
+    body = result.result or {}
+    rows = [] if result.success else _sample_rows(body, keep)
+    return CheckResult(spec.name, name, severity, bool(result.success), _observed(body), rows)
+
+
+def _exception_message(info: Any) -> str | None:
+    """GX reports an expectation that could not run as exception_info, not as an error."""
+    if not info:
+        return None
+    if isinstance(info, Mapping) and "raised_exception" in info:
+        return info.get("exception_message") if info.get("raised_exception") else None
+    if isinstance(info, Mapping):
+        for value in info.values():
+            message = _exception_message(value)
+            if message:
+                return message
+    return None
+
+
+def _observed(body: Mapping[str, Any]) -> str:
+    if "unexpected_count" in body:
+        total = body.get("element_count")
+        return f"{body['unexpected_count']} of {total} rows unexpected"
+    if "details" in body and "observed_value" in body:
+        return f"{body['observed_value']} unexpected rows"
+    if "observed_value" in body:
+        return json.dumps(body["observed_value"], default=str, ensure_ascii=False)[:500]
+    return ""
+
+
+def _sample_rows(body: Mapping[str, Any], keep: Iterable[str]) -> list[dict[str, Any]]:
+    rows: list[Any] = (
+        (body.get("details") or {}).get("unexpected_rows")
+        or body.get("partial_unexpected_index_list")
+        or body.get("partial_unexpected_list")
+        or []
+    )
+    keep = set(keep)
+    sample = []
+    for row in rows[:SAMPLE_ROWS]:
+        row = dict(row) if isinstance(row, Mapping) else {"value": row}
+        if len(row) > _WIDE_ROW:
+            row = {k: v for k, v in row.items() if k in keep} or dict(list(row.items())[:_WIDE_ROW])
+        sample.append(json.loads(json.dumps(row, default=str, ensure_ascii=False)))
+    return sample
+
+
+def _scrub(validation: Any) -> None:
+    """Mask id numbers and names in the results before anything stores or logs them.
+
+    Raw and staging rows carry full id numbers; the audit record, the log and the Data Docs
+    are read by more people than the raw layer is, so they get what the marts publish:
+    the first 6 and last 4 characters.
+    """
+    for result in validation.results:
+        if result.result:
+            result.result = mask(result.result)
+
+
+def mask(value: Any) -> Any:
+    """A copy of ``value`` (nested dicts/lists) with id numbers masked and names reduced."""
+    if isinstance(value, str):
+        return _ID_NUMBER.sub(
+            lambda m: m.group(1) + "*" * (len(m.group(0)) - 10) + m.group(2), value
+        )
+    if isinstance(value, Mapping):
+        return {
+            k: (_mask_name(v) if k in _NAME_KEYS else mask(v)) for k, v in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [mask(v) for v in value]
+    return value
+
+
+def _mask_name(value: Any) -> Any:
+    return value[:1] + "*" * (len(value) - 1) if isinstance(value, str) and value else value
+
+
+# --- where the suites' tables are ----------------------------------------------------------
+
+
+class _Catalog:
+    """What exists in the database being audited: tables, their columns, staging views."""
+
+    def __init__(self, conn: psycopg.Connection, schema: str) -> None:
+        self.conn = conn
+        self.schema = schema
+        rows = conn.execute(
+            """
+            select n.nspname, c.relname, array_agg(a.attname::text order by a.attnum)
+            from pg_class c
+            join pg_namespace n on n.oid = c.relnamespace
+            join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
+            where n.nspname = any(%s) and c.relkind in ('r', 'v', 'm', 'p', 'f')
+            group by n.nspname, c.relname
+            """,
+            ([schema, "raw", "ops", "staging"],),
+        ).fetchall()
+        self._columns = {(s, t): cols for s, t, cols in rows}
+        # Staging views by the raw table they read (pg_depend through the view's rewrite rule).
+        self._staging: dict[str, list[str]] = {}
+        for view, feed in conn.execute(
+            """
+            select distinct v.relname, t.relname
+            from pg_depend d
+            join pg_rewrite r on r.oid = d.objid and d.classid = 'pg_rewrite'::regclass
+            join pg_class v on v.oid = r.ev_class
+            join pg_class t on t.oid = d.refobjid and d.refclassid = 'pg_class'::regclass
+            where v.relnamespace = 'staging'::regnamespace
+              and t.relnamespace = 'raw'::regnamespace
+              and v.oid <> t.oid
+            order by 1
+            """
+        ).fetchall():
+            self._staging.setdefault(feed, []).append(view)
+
+    def _schema_of(self, spec: SuiteSpec) -> str:
+        return spec.schema or self.schema
+
+    def columns(self, spec: SuiteSpec, table: str) -> list[str]:
+        return self._columns.get((self._schema_of(spec), table), [])
+
+    def has_month(self, spec: SuiteSpec, table: str, month: date) -> bool:
+        """Whether ``table`` has rows for ``month`` (a range test, so an index can serve it)."""
+        query = sql.SQL(
+            "select exists (select 1 from {} where {} >= %s and {} < %s + interval '1 month')"
+        ).format(
+            sql.Identifier(self._schema_of(spec), table),
+            sql.Identifier(spec.month_column),
+            sql.Identifier(spec.month_column),
+        )
+        return bool(self.conn.execute(query, (month, month)).fetchone()[0])
+
+    def resolve(self, spec: SuiteSpec) -> tuple[str | None, str]:
+        """The table a suite validates, or None and why not."""
+        if spec.layer == "staging":
+            views = self._staging.get(spec.table, [])
+            if not views:
+                return None, f"no staging view reads raw.{spec.table}"
+            # Several views may read one feed; the suite is for the one presenting the contract.
+            wanted = {STAGING_RENAMES.get(c.name, c.name) for c in FEEDS[spec.table].columns}
+            best = max(views, key=lambda v: len(wanted & set(self.columns(spec, v))))
+            if spec.month_column not in self.columns(spec, best):
+                return None, f"staging.{best} lacks {spec.month_column}: the month cannot be chosen"
+            return best, ""
+        schema = self._schema_of(spec)
+        if (schema, spec.table) in self._columns:
+            return spec.table, ""
+        state = "is missing" if spec.required else "is not built yet"
+        return None, f"{schema}.{spec.table} {state}"
+
+
+# --- the record ----------------------------------------------------------------------------
+
+
+def _record(url: str, run_id: str, month: date, results: Sequence[CheckResult]) -> None:
+    with psycopg.connect(url) as conn, conn.cursor() as cur:
+        cur.executemany(
+            """
+            insert into ops.audit_result
+                (run_id, month, suite, check_name, severity, passed, observed_value, sample_rows)
+            values (%s, %s, %s, %s, %s, %s, %s, %s)
+            """,
+            [
+                (
+                    run_id, month, r.suite, r.check_name, r.severity, r.passed,
+                    r.observed_value, Jsonb(r.sample_rows) if r.sample_rows else None,
+                )
+                for r in results
+            ],
+        )
+
+
+def _log(results: Sequence[CheckResult]) -> None:
+    """Failing checks go to the task log with their sample rows: the first place people look."""
+    for r in results:
+        if r.passed:
+            continue
+        level = logging.ERROR if r.severity == BLOCKING else logging.WARNING
+        log.log(
+            level, "audit check failed [%s] %s: %s; sample rows: %s",
+            r.severity, r.label, r.observed_value,
+            json.dumps(r.sample_rows, ensure_ascii=False, default=str),
+        )

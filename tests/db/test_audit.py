@@ -1,0 +1,248 @@
+"""The audit gate: every kind of defect refuses the publish, warnings do not.
+
+Each test builds the hand-made province of ``audit_province`` in a fresh database, plants one
+defect and audits March 2021 with the project's suites (a per-module copy of expectations/,
+so one GX context serves the module and the checkout's uncommitted/ is left alone).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import psycopg
+import pytest
+from audit_province import (
+    HEAD_ID,
+    MAR,
+    build_marts,
+    build_province,
+    copy_gx_project,
+    pass_audit,
+    snapshot,
+)
+
+from fangpin.audit import AuditOutcome, run_audit
+from fangpin.publish import PublishRefused, publish
+
+
+@pytest.fixture(scope="module")
+def gx_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return copy_gx_project(tmp_path_factory.mktemp("gx") / "expectations")
+
+
+@pytest.fixture
+def province(warehouse_db: str) -> str:
+    build_province(warehouse_db)
+    return warehouse_db
+
+
+def audit(url: str, gx_dir: Path, run_id: str = "run-1", **kwargs) -> AuditOutcome:
+    return run_audit(url, MAR, run_id, gx_dir=gx_dir, docs=False, **kwargs)
+
+
+def execute(url: str, statement: str) -> None:
+    with psycopg.connect(url) as conn:
+        conn.execute(statement)
+
+
+def audit_rows(url: str, run_id: str) -> list[tuple]:
+    with psycopg.connect(url) as conn:
+        return conn.execute(
+            "select suite || '/' || check_name, severity, passed, observed_value, sample_rows "
+            "from ops.audit_result where run_id = %s order by audit_id",
+            (run_id,),
+        ).fetchall()
+
+
+def test_a_clean_build_passes_every_check_and_records_each_one(province: str, gx_dir: Path):
+    outcome = audit(province, gx_dir)
+
+    assert outcome.passed, outcome
+    assert outcome.blocking_failures == [] and outcome.warnings == []
+    rows = audit_rows(province, "run-1")
+    assert len(rows) == len(outcome.results) > 100
+    assert all(passed for _label, _severity, passed, _observed, _sample in rows)
+    assert {severity for _label, severity, *_ in rows} == {"blocking", "warning"}
+    labels = [label for label, *_ in rows]
+    assert len(labels) == len(set(labels))
+    layers = {label.split(".")[0] for label in labels}
+    assert layers == {"raw", "staging", "marts"}
+    assert "marts.fct_household_month/household_month_unique" in labels
+    # The suites are reviewable files, severity in each expectation's meta; the connection
+    # string is a config variable, never a literal.
+    suite = json.loads((gx_dir / "expectations" / "marts" / "fct_household_month.json")
+                       .read_text(encoding="utf-8"))
+    severities = {e["meta"]["check"]: e["meta"]["severity"] for e in suite["expectations"]}
+    assert severities["household_month_unique"] == "blocking"
+    assert severities["member_count_positive"] == "warning"
+    config = (gx_dir / "great_expectations.yml").read_text(encoding="utf-8")
+    assert "connection_string: ${FANGPIN_AUDIT_URL}" in config
+    assert "postgresql://" not in config and "postgresql+psycopg://" not in config
+    assert "globally: false" in config
+
+
+DEFECTS = {
+    "duplicate household-month": (
+        "insert into marts_build.fct_household_month select * "
+        "from marts_build.fct_household_month "
+        "where household_id = 'H1401051' and month = '2021-03-01'",
+        "marts.fct_household_month/household_month_unique",
+    ),
+    "rate out of range": (
+        "update marts_build.mart_county_scorecard set education_rate = 1.2 "
+        "where county_code = '140105' and month = '2021-03-01'",
+        "marts.mart_county_scorecard/education_rate_in_0_1",
+    ),
+    "unknown county": (
+        "insert into raw.registry_households (_load_id, _snapshot_month, _source_file, "
+        "_source_line, household_id, county_code, village_code, head_id_number, household_type, "
+        "monitoring_type, monitoring_status, per_capita_net_income) values (3, '2021-03-01', "
+        f"'registry_households.csv', 99, 'H9', '149999', '149999001001', '{HEAD_ID}', "
+        "'ordinary', 'none', 'not_monitored', 9000)",
+        "staging.registry_households/county_code_known",
+    ),
+    "raw load far smaller than last month": (
+        "update ops.load_history set rows_read = 3, rows_loaded = 3 "
+        "where feed = 'registry_members' and month = '2021-03-01'",
+        "raw.load_history/load_volume_within_band",
+    ),
+    "flag inconsistency": (
+        "update marts_build.fct_household_month set missed_identification = true "
+        "where household_id = 'H1402222' and month = '2021-03-01'",
+        "marts.fct_household_month/missed_identification_rule",
+    ),
+    "key county not scored": (
+        "delete from marts_build.mart_county_scorecard "
+        "where county_code = '140221' and month = '2021-03-01'",
+        "marts.mart_county_scorecard/key_counties_scored",
+    ),
+    "county evaluated by its own city": (
+        "update marts_build.mart_evaluation_assignment set evaluating_city_code = '1401' "
+        "where county_code = '140106'",
+        "marts.mart_evaluation_assignment/never_own_city",
+    ),
+    "a required mart missing": (
+        "drop table marts_build.fct_problem",
+        "marts.fct_problem/table_present",
+    ),
+}
+
+
+@pytest.mark.parametrize("defect", DEFECTS)
+def test_a_planted_defect_refuses_the_publish_and_leaves_marts_unchanged(
+    province: str, gx_dir: Path, caplog: pytest.LogCaptureFixture, defect: str
+):
+    statement, failing = DEFECTS[defect]
+    pass_audit(province, "baseline", MAR)
+    publish(province, MAR, "baseline")
+    with psycopg.connect(province) as conn:
+        build_marts(conn, tag="v2")
+    published = snapshot(province)
+    execute(province, statement)
+
+    with caplog.at_level(logging.WARNING, logger="fangpin.audit"):
+        outcome = audit(province, gx_dir, run_id="defective")
+
+    assert not outcome.passed
+    assert failing in outcome.blocking_failures
+    recorded = {label: (severity, passed) for label, severity, passed, *_ in
+                audit_rows(province, "defective")}
+    assert recorded[failing] == ("blocking", False)
+    assert failing in caplog.text
+    with pytest.raises(PublishRefused, match=failing):
+        publish(province, MAR, "defective")
+    assert snapshot(province) == published
+    with psycopg.connect(province) as conn:
+        assert conn.execute(
+            "select status from ops.publish_log where run_id = 'defective'"
+        ).fetchall() == [("refused",)]
+        assert conn.execute("select to_regnamespace('marts_build') is not null").fetchone()[0]
+
+
+def test_failing_rows_are_sampled_where_they_came_from_without_id_numbers(
+    province: str, gx_dir: Path, caplog: pytest.LogCaptureFixture
+):
+    bad_id = HEAD_ID[:-1] + "Y"  # not an id number, yet most of someone's
+    execute(province, DEFECTS["unknown county"][0])
+    execute(
+        province,
+        "insert into raw.registry_members (_load_id, _snapshot_month, _source_file, "
+        "_source_line, household_id, id_number, name, relation, labour_capacity, health) "
+        f"values (4, '2021-03-01', 'members.csv', 7, 'H9', '{bad_id}', '李四', 'head', "
+        "'ordinary', 'healthy')",
+    )
+
+    with caplog.at_level(logging.WARNING, logger="fangpin.audit"):
+        outcome = audit(province, gx_dir)
+
+    by_label = {r.label: r for r in outcome.results}
+    county = by_label["staging.registry_households/county_code_known"]
+    assert county.observed_value == "1 unexpected rows"
+    # A whole failing row is cut down to what locates and explains it.
+    assert county.sample_rows == [{
+        "snapshot_month": "2021-03-01", "county_code": "149999",
+        "source_file": "registry_households.csv", "source_line": 99,
+    }]
+    id_format = by_label["staging.registry_members/id_number_format"]
+    assert id_format.observed_value == "1 of 9 rows unexpected"
+    assert id_format.sample_rows == [{
+        "source_file": "members.csv", "source_line": 7, "id_number": "140105********123Y",
+    }]
+    stored = {label: sample for label, _s, _p, _o, sample in audit_rows(province, "run-1")}
+    assert stored[id_format.label] == id_format.sample_rows
+    assert bad_id not in caplog.text and HEAD_ID not in caplog.text
+    assert "李四" not in json.dumps([r.sample_rows for r in outcome.results], ensure_ascii=False)
+
+
+def test_a_warning_level_failure_publishes_and_is_recorded(province: str, gx_dir: Path):
+    execute(
+        province,
+        "update marts_build.fct_household_month set member_count = 0 "
+        "where household_id = 'H1401051' and month = '2021-03-01'",
+    )
+
+    outcome = audit(province, gx_dir)
+    published = publish(province, MAR, "run-1")
+
+    assert outcome.passed
+    assert outcome.warnings == ["marts.fct_household_month/member_count_positive"]
+    assert published.status == "published"
+    recorded = [r for r in audit_rows(province, "run-1") if not r[2]]
+    assert [(label, severity) for label, severity, *_ in recorded] == [
+        ("marts.fct_household_month/member_count_positive", "warning")
+    ]
+    assert recorded[0][4] == [{"month": "2021-03-01", "household_id": "H1401051",
+                               "member_count": 0}]
+
+
+def test_a_mart_not_built_yet_is_a_warning_not_a_refusal(province: str, gx_dir: Path):
+    execute(province, "drop table marts_build.mart_field_sample")
+
+    outcome = audit(province, gx_dir)
+
+    assert outcome.passed
+    assert outcome.warnings == ["marts.mart_field_sample/table_present"]
+
+
+def test_a_month_missing_from_the_build_is_refused(province: str, gx_dir: Path):
+    outcome = run_audit(province, MAR.replace(month=4), "april", gx_dir=gx_dir, docs=False)
+
+    assert not outcome.passed
+    assert "marts.fct_household_month/rows_for_month" in outcome.blocking_failures
+    assert "marts.mart_county_scorecard/rows_for_month" in outcome.blocking_failures
+    # Feeds not delivered in April are nothing to check, not a failure.
+    assert not any(label.startswith(("raw.", "staging.")) for label in outcome.blocking_failures)
+
+
+def test_data_docs_show_the_latest_run_only(province: str, gx_dir: Path):
+    run_audit(province, MAR, "first", gx_dir=gx_dir)
+    outcome = run_audit(province, MAR, "second", gx_dir=gx_dir)
+
+    assert outcome.docs is not None and outcome.docs.exists()
+    stored = list((gx_dir / "uncommitted" / "validations").rglob("*.json"))
+    assert stored and all("second" in str(p) for p in stored)
+    pages = list((gx_dir / "uncommitted" / "data_docs" / "local_site" / "validations")
+                 .rglob("*.html"))
+    assert pages and all("second" in str(p) for p in pages)
