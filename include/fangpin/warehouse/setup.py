@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from importlib import resources
 
+from fangpin.load.raw_tables import ensure_raw_tables
 from fangpin.warehouse.connection import connect, ensure_database
 
 _SQL_PACKAGE = "fangpin.warehouse.sql"
@@ -21,22 +22,18 @@ def sql_files() -> list[str]:
 
 
 def ensure_warehouse(url: str) -> None:
-    """Create the database if needed, then apply every DDL file and the raw tables."""
+    """Create the database if needed, then apply every DDL file and the raw tables.
+
+    The raw tables are generated from the feed contracts (``fangpin.load.raw_tables``), not
+    kept in a SQL file, so the loader and the tables cannot drift apart.
+    """
     ensure_database(url)
     with connect(url) as conn:
         conn.execute("select pg_advisory_xact_lock(%s)", (_SETUP_LOCK,))
         for sql in sql_files():
             conn.execute(sql)
-        _ensure_raw_tables(conn)
+        ensure_raw_tables(conn)
         _ensure_roles(conn)
-
-
-def _ensure_raw_tables(conn) -> None:  # noqa: ANN001 - psycopg connection
-    try:
-        from fangpin.load.raw_tables import ensure_raw_tables
-    except ImportError:  # the loader is not there yet in a partial checkout
-        return
-    ensure_raw_tables(conn)
 
 
 def _ensure_roles(conn) -> None:  # noqa: ANN001

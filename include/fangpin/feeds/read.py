@@ -1,0 +1,344 @@
+"""Reading feed files: which encoding, which columns, then the rows one at a time.
+
+Nothing here holds a whole file in memory. A CSV is hashed and its encoding validated in one
+streaming pass (``inspect_file``), then read again through ``csv.reader``; an XLSX is read by
+openpyxl in read-only mode. Problems that make a file unusable as a whole (undecodable bytes,
+a missing required column, no header) raise ``FeedRejected`` with a message that names the
+file, the feed and the column, because that message is what the operator sees in Airflow.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from fangpin.feeds.contracts import Column, Feed, header_key
+
+SNIFF_BYTES = 64 * 1024
+_CHUNK = 1 << 20
+_BOM = codecs.BOM_UTF8
+
+FORMAT_BY_ENCODING = {"utf-8": "csv-utf8", "utf-8-sig": "csv-utf8-bom", "gb18030": "csv-gb18030"}
+
+
+class FeedRejected(Exception):
+    """A file cannot be loaded at all; the whole (feed, month) delivery fails with it."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        feed: str | None = None,
+        file_name: str | None = None,
+        column: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.feed = feed
+        self.file_name = file_name
+        self.column = column
+
+
+# --------------------------------------------------------------------------- encodings
+
+
+def detect_encoding(prefix: bytes) -> str:
+    """``utf-8-sig`` for a BOM, ``utf-8`` if the prefix decodes as UTF-8, else ``gb18030``.
+
+    The prefix may end in the middle of a multi-byte character; that does not count against
+    UTF-8. Nothing in these files declares the encoding, and GB18030 decodes almost any byte
+    string, so UTF-8's strictness is the test.
+    """
+    if prefix.startswith(_BOM):
+        return "utf-8-sig"
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(prefix, final=False)
+    except UnicodeDecodeError:
+        return "gb18030"
+    return "utf-8"
+
+
+@dataclass(frozen=True)
+class FileInfo:
+    """What one streaming pass over a file's bytes tells: checksum, format, decodability."""
+
+    path: Path
+    checksum: str
+    size: int
+    arrived_at: datetime
+    file_format: str  # csv-utf8, csv-utf8-bom, csv-gb18030, xlsx
+    encoding: str | None  # None for xlsx
+    problem: str | None = None  # why the bytes cannot be read; the file is then rejected
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+
+def is_xlsx(path: Path) -> bool:
+    return path.suffix.lower() == ".xlsx"
+
+
+def inspect_file(path: Path) -> FileInfo:
+    """Hash a file and, for a CSV, settle its encoding by decoding every byte once.
+
+    The encoding is sniffed from the first 64 KiB. If the prefix was pure ASCII (no evidence
+    either way) and a later byte is not UTF-8, the file is re-validated as GB18030 - a GBK
+    export whose first Chinese character comes late. If the prefix proved UTF-8 (or had a BOM)
+    and a later byte fails, the file is corrupt: ``problem`` names the line, and the loader
+    rejects it rather than loading mojibake. NUL bytes (UTF-16, binary) are rejected too.
+    """
+    stat = path.stat()
+    arrived_at = datetime.fromtimestamp(stat.st_mtime, tz=UTC)
+    digest = hashlib.sha256()
+    if is_xlsx(path):
+        with path.open("rb") as fh:
+            while chunk := fh.read(_CHUNK):
+                digest.update(chunk)
+        return FileInfo(path, digest.hexdigest(), stat.st_size, arrived_at, "xlsx", None)
+
+    with path.open("rb") as fh:
+        prefix = fh.read(SNIFF_BYTES)
+    encoding = detect_encoding(prefix)
+    problem, at = _validate(path, encoding, digest)
+    if prefix.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        problem = "is UTF-16 (it starts with a UTF-16 byte-order mark), not UTF-8 or GB18030"
+    if problem and encoding == "utf-8" and prefix.isascii():
+        # No evidence in the prefix: a GBK export whose first Chinese character comes late.
+        other, other_at = _validate(path, "gb18030", None)
+        if other is None or other_at > at:
+            encoding, problem = "gb18030", other
+    elif problem and encoding == "gb18030":
+        # Rejected either way; but a UTF-8 file with one bad byte should be reported as
+        # such, not as GB18030 failing on its first Chinese character.
+        other, other_at = _validate(path, "utf-8", None)
+        if other_at > at:
+            encoding, problem = "utf-8", other
+    return FileInfo(
+        path, digest.hexdigest(), stat.st_size, arrived_at, FORMAT_BY_ENCODING[encoding],
+        encoding, problem,
+    )
+
+
+def _validate(path: Path, encoding: str, digest: Any) -> tuple[str | None, int]:
+    """Decode the whole file in chunks (hashing it on the way when given a digest).
+
+    Returns the first problem (None if the file decodes) and its byte offset.
+    """
+    decoder = codecs.getincrementaldecoder(encoding)()
+    offset = 0
+    lines = 0
+    problem: str | None = None
+    at = -1
+    with path.open("rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            if digest is not None:
+                digest.update(chunk)
+            if problem is None:
+                nul = chunk.find(b"\x00")
+                try:
+                    decoder.decode(chunk if nul < 0 else chunk[:nul])
+                except UnicodeDecodeError as exc:
+                    bad = max(exc.start, 0)
+                    line = lines + chunk.count(b"\n", 0, bad) + 1
+                    at = offset + bad
+                    problem = (
+                        f"is not valid {encoding.upper()} at line {line} "
+                        f"(byte offset {at}: {exc.reason})"
+                    )
+                else:
+                    if nul >= 0:
+                        line = lines + chunk.count(b"\n", 0, nul) + 1
+                        at = offset + nul
+                        problem = f"has a NUL byte at line {line}: not a UTF-8 or GB18030 text file"
+            lines += chunk.count(b"\n")
+            offset += len(chunk)
+            if problem is not None and digest is None:
+                break
+    if problem is None:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            problem = f"is not valid {encoding.upper()}: it ends in the middle of a character"
+            at = offset
+    return problem, at
+
+
+# --------------------------------------------------------------------------- headers
+
+
+@dataclass(frozen=True)
+class HeaderMatch:
+    """How a file's header row maps onto the contract."""
+
+    header: list[str]  # as received
+    positions: list[tuple[int, Column]]  # (index in the row, contract column), file order
+    absent: list[Column]  # contract columns the file lacks (all optional)
+    unknown_columns: list[str] = field(default_factory=list)  # ignored, noted in load_history
+
+
+def match_header(header: Sequence[Any], contract: Feed, label: str) -> HeaderMatch:
+    """Match a header row to the contract: English or Chinese names (or aliases), trimmed and
+    case-insensitive. Unknown columns are noted; a missing required column or a column named
+    twice rejects the file."""
+    wanted = {header_key(h): col for col in contract.columns for h in col.headers}
+    received = ["" if h is None else str(h) for h in header]
+    positions: list[tuple[int, Column]] = []
+    seen: dict[str, int] = {}
+    unknown: list[str] = []
+    for index, text in enumerate(received):
+        col = wanted.get(header_key(text))
+        if col is None:
+            if text.strip():
+                unknown.append(text.strip())
+            continue
+        if col.name in seen:
+            raise FeedRejected(
+                f"{label}: column {col.label} appears twice "
+                f"(header {received[seen[col.name]]!r} and {text!r})",
+                feed=contract.name, file_name=label.rsplit("/", 1)[-1], column=col.name,
+            )
+        seen[col.name] = index
+        positions.append((index, col))
+    missing = [c for c in contract.required_columns if c.name not in seen]
+    if missing:
+        names = ", ".join(c.label for c in missing)
+        noun = "column" if len(missing) == 1 else "columns"
+        verb = "is" if len(missing) == 1 else "are"
+        raise FeedRejected(
+            f"{label}: required {noun} {names} {verb} missing (feed {contract.name})",
+            feed=contract.name, file_name=label.rsplit("/", 1)[-1], column=missing[0].name,
+        )
+    absent = [c for c in contract.columns if c.name not in seen]
+    return HeaderMatch(received, positions, absent, unknown)
+
+
+# --------------------------------------------------------------------------- rows
+
+
+class FeedFile:
+    """An open feed file: its matched header and an iterator over ``(line_no, cells)``.
+
+    ``line_no`` is the line of the CSV where the record starts (header is line 1; a quoted
+    field spanning lines moves later records down) or the sheet row. Blank rows are skipped
+    and not counted.
+    """
+
+    def __init__(self, info: FileInfo, contract: Feed, label: str) -> None:
+        self.info = info
+        self.contract = contract
+        self.label = label
+        self._close: list[Any] = []
+        if info.problem:
+            raise FeedRejected(
+                f"{label}: {info.problem}; re-export it as UTF-8 (feed {contract.name})",
+                feed=contract.name, file_name=info.name,
+            )
+        if info.file_format == "xlsx":
+            header, self._rows = self._open_xlsx()
+        else:
+            header, self._rows = self._open_csv()
+        if header is None or not any(str(h).strip() for h in header if h is not None):
+            self.close()
+            raise FeedRejected(
+                f"{label}: has no header row (feed {contract.name})",
+                feed=contract.name, file_name=info.name,
+            )
+        try:
+            self.match = match_header(header, contract, label)
+        except FeedRejected:
+            self.close()
+            raise
+
+    def _open_csv(self) -> tuple[list[str] | None, Iterator[tuple[int, list[str]]]]:
+        raw = self.info.path.open("rb")
+        text = io.TextIOWrapper(raw, encoding=self.info.encoding or "utf-8", newline="")
+        self._close.append(text)
+        reader = csv.reader(text)
+        try:
+            header = next(reader, None)
+        except (UnicodeDecodeError, csv.Error) as exc:
+            self.close()
+            raise self._unreadable(1, exc) from None
+
+        def rows() -> Iterator[tuple[int, list[str]]]:
+            previous = reader.line_num
+            try:
+                for row in reader:
+                    start = previous + 1
+                    previous = reader.line_num
+                    if any(row):
+                        yield start, row
+            except (UnicodeDecodeError, csv.Error) as exc:
+                raise self._unreadable(previous + 1, exc) from None
+
+        return header, rows()
+
+    def _open_xlsx(self) -> tuple[list[Any] | None, Iterator[tuple[int, tuple[Any, ...]]]]:
+        import zipfile
+
+        import openpyxl
+
+        try:
+            workbook = openpyxl.load_workbook(self.info.path, read_only=True, data_only=True)
+        except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+            raise FeedRejected(
+                f"{self.label}: is not a readable XLSX workbook ({exc})"
+                f" (feed {self.contract.name})",
+                feed=self.contract.name, file_name=self.info.name,
+            ) from None
+        self._close.append(workbook)
+        sheet = workbook.worksheets[0]
+        it = sheet.iter_rows(values_only=True)
+        header = next(it, None)
+
+        def rows() -> Iterator[tuple[int, tuple[Any, ...]]]:
+            for number, row in enumerate(it, start=2):
+                for value in row:
+                    if value is not None and value != "":
+                        yield number, row
+                        break
+
+        return (list(header) if header is not None else None), rows()
+
+    def _unreadable(self, line: int, exc: Exception) -> FeedRejected:
+        return FeedRejected(
+            f"{self.label}: cannot be read as {self.info.file_format} near line {line} ({exc}) "
+            f"(feed {self.contract.name})",
+            feed=self.contract.name, file_name=self.info.name,
+        )
+
+    @property
+    def header(self) -> list[str]:
+        return self.match.header
+
+    @property
+    def unknown_columns(self) -> list[str]:
+        return self.match.unknown_columns
+
+    def rows(self) -> Iterator[tuple[int, Sequence[Any]]]:
+        return self._rows
+
+    def close(self) -> None:
+        for item in self._close:
+            item.close()
+        self._close.clear()
+
+    def __enter__(self) -> FeedFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_feed_file(path: Path | FileInfo, contract: Feed, label: str | None = None) -> FeedFile:
+    """Open a feed file for reading (inspecting it first when given a bare path)."""
+    info = path if isinstance(path, FileInfo) else inspect_file(Path(path))
+    return FeedFile(info, contract, label or f"{contract.name}/{info.name}")

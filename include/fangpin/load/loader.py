@@ -1,0 +1,431 @@
+"""Load one feed's monthly delivery into ``raw.<feed>``: exactly once, all or nothing.
+
+A delivery is every file of ``<landing>/<YYYY-MM>/<feed>/``. Its identity is the multiset of
+the files' sha256 checksums: the same bytes again are skipped; different bytes replace the
+month's earlier delivery. Replacement, loading and history happen in ONE transaction (under
+an advisory lock per feed-month), so a reader sees the old delivery or the new one, never a
+mix, and a load killed half way leaves nothing behind - not even a ``loading`` history row.
+
+Rows stream from the file through ``fangpin.feeds.rows`` into ``COPY ... FROM STDIN`` in
+text format, so memory stays flat whatever the file size. Set-aside rows are spooled to a
+temporary file and COPYed into ``ops.quarantine`` after the file's rows.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from fangpin.feeds import contracts
+from fangpin.feeds.read import FeedFile, FeedRejected, FileInfo, inspect_file
+from fangpin.feeds.rows import RowInvalid, RowNormaliser, copy_escape, row_received
+
+log = logging.getLogger(__name__)
+
+DATA_SUFFIXES = (".csv", ".xlsx")
+_MONTH_FOLDER = re.compile(r"([0-9]{4})-([0-9]{2})")
+_FLUSH_ROWS = 5000  # lines per copy.write(): big enough to amortise, small enough to stay flat
+_LOCK_CLASS = "fangpin.load"
+
+
+@dataclass
+class FileLoadResult:
+    file_name: str
+    checksum: str
+    file_format: str
+    load_id: int | None = None
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    unknown_columns: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+@dataclass
+class FeedLoadResult:
+    """What ``load_feed_month`` did. ``status``: ``loaded``, ``skipped`` (same bytes as the
+    current delivery) or ``absent`` (no files for this feed and month)."""
+
+    feed: str
+    month: date
+    status: str
+    files: list[FileLoadResult] = field(default_factory=list)
+    seconds: float = 0.0
+    message: str = ""
+
+    @property
+    def rows_read(self) -> int:
+        return sum(f.rows_read for f in self.files)
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(f.rows_loaded for f in self.files)
+
+    @property
+    def rows_quarantined(self) -> int:
+        return sum(f.rows_quarantined for f in self.files)
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows_read / self.seconds if self.seconds else 0.0
+
+
+# --------------------------------------------------------------------------- the landing area
+
+
+def month_folder(landing: Path, month: date) -> Path:
+    return Path(landing) / f"{month:%Y-%m}"
+
+
+def feed_files(folder: Path) -> list[Path]:
+    """The data files of a feed folder, by name: ``*.csv`` and ``*.xlsx`` in any case.
+
+    Hidden files and Excel's ``~$`` lock files are not deliveries; other files are logged and
+    ignored.
+    """
+    if not folder.is_dir():
+        return []
+    found = []
+    for path in sorted(folder.iterdir(), key=lambda p: p.name):
+        if not path.is_file() or path.name.startswith((".", "~$")):
+            continue
+        if path.suffix.lower() in DATA_SUFFIXES:
+            found.append(path)
+        else:
+            log.warning("ignoring %s: not a .csv or .xlsx file", path)
+    return found
+
+
+def as_month(value: date | datetime | str) -> date:
+    """The first day of a month given as a date, a datetime (Airflow's logical date) or text
+    (``2021-12`` or ``2021-12-01``)."""
+    if isinstance(value, str):
+        parsed = _parse_month(value.strip()[:7])
+        if parsed is None:
+            raise ValueError(f"not a month: {value!r} (expected YYYY-MM or YYYY-MM-DD)")
+        return parsed
+    if isinstance(value, datetime):
+        value = value.date()
+    return value.replace(day=1)
+
+
+def _parse_month(name: str) -> date | None:
+    m = _MONTH_FOLDER.fullmatch(name)
+    if m and 1 <= int(m[2]) <= 12:
+        return date(int(m[1]), int(m[2]), 1)
+    return None
+
+
+@dataclass
+class Landing:
+    """What is in a landing area: feeds per month, and what was ignored (and why)."""
+
+    months: dict[date, list[str]]
+    ignored: list[str]
+
+
+def scan_landing(landing: Path) -> Landing:
+    """Months (``YYYY-MM`` folders) and their feeds with at least one data file.
+
+    Anything else - ``_truth``, stray files, misspelt feed folders - is listed in ``ignored``
+    and logged, so that a department that names its folder ``Education`` is noticed rather than
+    silently missed.
+    """
+    landing = Path(landing)
+    if not landing.is_dir():
+        raise FileNotFoundError(f"landing area {landing} does not exist")
+    months: dict[date, list[str]] = {}
+    ignored: list[str] = []
+    for entry in sorted(landing.iterdir(), key=lambda p: p.name):
+        month = _parse_month(entry.name) if entry.is_dir() else None
+        if month is None:
+            ignored.append(f"{entry.name}: not a YYYY-MM month folder")
+            continue
+        feeds = []
+        for sub in sorted(entry.iterdir(), key=lambda p: p.name):
+            if sub.name in contracts.FEEDS and sub.is_dir():
+                if feed_files(sub):
+                    feeds.append(sub.name)
+            else:
+                ignored.append(f"{entry.name}/{sub.name}: not one of the eight feeds")
+        if feeds:
+            months[month] = [f for f in contracts.FEED_NAMES if f in feeds]
+    for item in ignored:
+        log.info("landing %s: ignoring %s", landing, item)
+    return Landing(months, ignored)
+
+
+def discover(landing: Path) -> dict[date, list[str]]:
+    """``{month: [feeds delivered]}``, months ascending, feeds in contract order."""
+    return scan_landing(landing).months
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def load_feed_month(
+    url: str, landing: Path | str, month: date, feed: str, run_id: str | None = None
+) -> FeedLoadResult:
+    """Load the delivery of ``feed`` for ``month`` from the landing area, exactly once.
+
+    Raises ``FeedRejected`` when a file cannot be loaded (undecodable, no header, a required
+    column missing): then nothing of the delivery is loaded, the month's previous delivery (if
+    any) stays current, and a ``rejected`` row in ``ops.load_history`` keeps the error.
+    """
+    contract = contracts.feed(feed)
+    month = as_month(month)
+    started = time.perf_counter()
+    folder = month_folder(landing, month) / feed
+    paths = feed_files(folder)
+    if not paths:
+        log.info("%s %s: no files in %s", feed, f"{month:%Y-%m}", folder)
+        return FeedLoadResult(feed, month, "absent", message=f"no files in {folder}")
+
+    infos = [inspect_file(p) for p in paths]
+    with psycopg.connect(url, autocommit=True) as conn:
+        try:
+            with conn.transaction():
+                result = _load_delivery(conn, contract, month, infos, run_id)
+        except FeedRejected as exc:
+            _record_failure(conn, contract.name, month, infos, exc, "rejected", run_id)
+            log.error("%s", exc)
+            raise
+        except BaseException as exc:
+            _record_failure(conn, contract.name, month, infos, exc, "failed", run_id)
+            raise
+        if result.status == "loaded":
+            # Fresh statistics for dbt, which reads the table next (autovacuum may be later).
+            conn.execute(sql.SQL("analyze raw.{}").format(sql.Identifier(contract.name)))
+    result.seconds = time.perf_counter() - started
+    log.info(
+        "%s %s: %s, %d files, %d rows read, %d loaded, %d quarantined in %.1fs",
+        feed, f"{month:%Y-%m}", result.status, len(result.files), result.rows_read,
+        result.rows_loaded, result.rows_quarantined, result.seconds,
+    )
+    return result
+
+
+def _label(month: date, feed: str, name: str) -> str:
+    return f"{month:%Y-%m}/{feed}/{name}"
+
+
+def _load_delivery(
+    conn: psycopg.Connection,
+    contract: contracts.Feed,
+    month: date,
+    infos: list[FileInfo],
+    run_id: str | None,
+) -> FeedLoadResult:
+    feed = contract.name
+    conn.execute(
+        "select pg_advisory_xact_lock(hashtext(%s), hashtext(%s))",
+        (_LOCK_CLASS, f"{feed}/{month:%Y-%m}"),
+    )
+    current = sorted(
+        r[0]
+        for r in conn.execute(
+            "select checksum from ops.load_history"
+            " where feed = %s and month = %s and status = 'loaded'",
+            (feed, month),
+        )
+    )
+    if current == sorted(i.checksum for i in infos):
+        for info in infos:
+            conn.execute(
+                "insert into ops.load_history (feed, month, file_name, file_path, checksum,"
+                " file_format, status, arrived_at, started_at, finished_at, run_id)"
+                " values (%s, %s, %s, %s, %s, %s, 'skipped', %s, clock_timestamp(),"
+                " clock_timestamp(), %s)",
+                (feed, month, info.name, str(info.path), info.checksum, info.file_format,
+                 info.arrived_at, run_id),
+            )
+        files = [FileLoadResult(i.name, i.checksum, i.file_format) for i in infos]
+        return FeedLoadResult(
+            feed, month, "skipped", files,
+            message="same bytes as the current delivery: nothing to do",
+        )
+
+    # Check every file's encoding and header before touching anything: a bad file in a
+    # delivery of many is reported at once, not after loading the others.
+    for info in infos:
+        FeedFile(info, contract, _label(month, feed, info.name)).close()
+
+    conn.execute(
+        sql.SQL("delete from raw.{} where _snapshot_month = %s").format(sql.Identifier(feed)),
+        (month,),
+    )
+    conn.execute("delete from ops.quarantine where feed = %s and month = %s", (feed, month))
+    conn.execute(
+        "update ops.load_history set status = 'superseded'"
+        " where feed = %s and month = %s and status = 'loaded'",
+        (feed, month),
+    )
+    seen: dict[str, int] = {}
+    names = [i.name for i in infos]
+    files = [
+        _load_file(conn, contract, month, info, run_id, seen, names, number)
+        for number, info in enumerate(infos)
+    ]
+    return FeedLoadResult(feed, month, "loaded", files)
+
+
+def _load_file(
+    conn: psycopg.Connection,
+    contract: contracts.Feed,
+    month: date,
+    info: FileInfo,
+    run_id: str | None,
+    seen: dict[str, int],
+    names: Sequence[str],
+    number: int,
+) -> FileLoadResult:
+    started = time.perf_counter()
+    feed = contract.name
+    load_id = conn.execute(
+        "insert into ops.load_history (feed, month, file_name, file_path, checksum, file_format,"
+        " status, arrived_at, started_at, run_id)"
+        " values (%s, %s, %s, %s, %s, %s, 'loading', %s, clock_timestamp(), %s)"
+        " returning load_id",
+        (feed, month, info.name, str(info.path), info.checksum, info.file_format,
+         info.arrived_at, run_id),
+    ).fetchone()[0]
+    result = FileLoadResult(info.name, info.checksum, info.file_format, load_id)
+
+    with (
+        FeedFile(info, contract, _label(month, feed, info.name)) as reader,
+        tempfile.SpooledTemporaryFile(8 << 20, mode="w+", encoding="utf-8", newline="") as spool,
+    ):
+        prefix = f"{load_id}\t{month.isoformat()}\t{copy_escape(info.name)}\t"
+        normaliser = RowNormaliser(
+            contract, reader.match.positions, reader.match.absent, prefix=prefix
+        )
+        result.unknown_columns = list(reader.unknown_columns)
+        quarantine_prefix = "\t".join(
+            [str(load_id), feed, month.isoformat(), copy_escape(info.name), ""]
+        )
+        header = reader.header
+
+        def set_aside(line_no: int, reason: str, detail: str, row: Sequence[Any]) -> None:
+            spool.write(
+                f"{quarantine_prefix}{line_no}\t{reason}\t{copy_escape(detail)}\t"
+                f"{copy_escape(row_received(header, row))}\n"
+            )
+
+        columns = sql.SQL(", ").join(
+            sql.Identifier(c)
+            for c in ("_load_id", "_snapshot_month", "_source_file", "_source_line",
+                      *normaliser.copy_columns)
+        )
+        copy_raw = sql.SQL("copy raw.{} ({}) from stdin").format(sql.Identifier(feed), columns)
+        with conn.cursor() as cur, cur.copy(copy_raw) as copy:
+            counts = _stream_rows(reader, normaliser, copy.write, set_aside, seen, names, number)
+        result.rows_read, result.rows_loaded, result.rows_quarantined = counts
+
+        if result.rows_quarantined:
+            spool.seek(0)
+            copy_quarantine = (
+                "copy ops.quarantine (load_id, feed, month, file_name, line_no, reason, detail,"
+                " row_received) from stdin"
+            )
+            with conn.cursor() as cur, cur.copy(copy_quarantine) as copy:
+                while chunk := spool.read(1 << 20):
+                    copy.write(chunk)
+
+    conn.execute(
+        "update ops.load_history set status = 'loaded', rows_read = %s, rows_loaded = %s,"
+        " rows_quarantined = %s, unknown_columns = %s::text[], finished_at = clock_timestamp()"
+        " where load_id = %s",
+        (result.rows_read, result.rows_loaded, result.rows_quarantined, result.unknown_columns,
+         load_id),
+    )
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _stream_rows(
+    reader: FeedFile,
+    normaliser: RowNormaliser,
+    write: Callable[[str], None],
+    set_aside: Callable[[int, str, str, Sequence[Any]], None],
+    seen: dict[str, int],
+    names: Sequence[str],
+    number: int,
+) -> tuple[int, int, int]:
+    """The hot loop: normalise, de-duplicate, buffer COPY lines, flush in big writes.
+
+    Returns (read, loaded, quarantined). A duplicate of the snapshot's unique key (household_id
+    of the household registry, id_number of the member registry) keeps the first occurrence in
+    file-name then line order and sets later ones aside as ``duplicate_key``.
+    """
+    fast, slow, key_of = normaliser.fast, normaliser.slow, normaliser.key
+    unique = normaliser.key_index is not None
+    key_name = normaliser.columns[normaliser.key_index].name if unique else ""
+    buffer: list[str] = []
+    append = buffer.append
+    read = quarantined = 0
+    tag = number << 40
+    for line_no, row in reader.rows():
+        read += 1
+        try:
+            line = fast(row, line_no)
+        except Exception:
+            try:
+                line = slow(row, line_no)
+            except RowInvalid as exc:
+                set_aside(line_no, exc.reason, exc.detail, row)
+                quarantined += 1
+                continue
+        if unique:
+            key = key_of(line)
+            first = seen.get(key)
+            if first is not None:
+                where = f"{names[first >> 40]} line {first & ((1 << 40) - 1)}"
+                set_aside(line_no, "duplicate_key", f"{key_name} {key} already in {where}", row)
+                quarantined += 1
+                continue
+            seen[key] = tag | line_no
+        append(line)
+        if len(buffer) >= _FLUSH_ROWS:
+            write("".join(buffer))
+            buffer.clear()
+    if buffer:
+        write("".join(buffer))
+    return read, read - quarantined, quarantined
+
+
+def _record_failure(
+    conn: psycopg.Connection,
+    feed: str,
+    month: date,
+    infos: list[FileInfo],
+    exc: BaseException,
+    status: str,
+    run_id: str | None,
+) -> None:
+    """After the rollback: one committed history row saying what failed and why."""
+    name = getattr(exc, "file_name", None)
+    info = next((i for i in infos if i.name == name), infos[0])
+    error = str(exc) if status == "rejected" else f"{type(exc).__name__}: {exc}"
+    try:
+        if conn.closed:
+            return
+        conn.execute(
+            "insert into ops.load_history (feed, month, file_name, file_path, checksum,"
+            " file_format, status, error, arrived_at, started_at, finished_at, run_id)"
+            " values (%s, %s, %s, %s, %s, %s, %s, %s, %s, clock_timestamp(), clock_timestamp(),"
+            " %s)",
+            (feed, month, info.name, str(info.path), info.checksum, info.file_format, status,
+             error, info.arrived_at, run_id),
+        )
+    except Exception:  # the original error matters more than the bookkeeping
+        log.exception("could not record the %s load of %s %s", status, feed, month)
