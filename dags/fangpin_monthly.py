@@ -30,14 +30,18 @@ def _month_and_url() -> tuple:
 
 
 def _no_retry(step, *args):  # noqa: ANN001, ANN202
-    """Run a step; a StageFailed (bad data, refused audit) fails the task without retries."""
+    """Run a step; bad data (a rejected file, a refused audit) fails the task without retries.
+
+    The same bytes give the same verdict on a retry, so retrying only delays the message.
+    """
     from airflow.sdk.exceptions import AirflowFailException
 
+    from fangpin.load import FeedRejected
     from fangpin.monthly import StageFailed
 
     try:
         return step(*args)
-    except StageFailed as exc:
+    except (StageFailed, FeedRejected) as exc:
         raise AirflowFailException(str(exc)) from exc
 
 
@@ -105,7 +109,7 @@ def fangpin_monthly() -> None:
         from fangpin.monthly import load as load_feed
 
         month, url, run_id = _month_and_url()
-        return load_feed(url, Path(_landing()), month, feed, run_id)
+        return _no_retry(load_feed, url, Path(_landing()), month, feed, run_id)
 
     @task
     def transform(_loaded: list[dict]) -> None:

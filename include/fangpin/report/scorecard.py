@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
 
 from fangpin.warehouse.connection import connect
@@ -56,12 +57,21 @@ def _fmt(value: object) -> str:
     return str(value)
 
 
+def _width(text: str) -> int:
+    """Terminal columns: Chinese characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
 def format_scorecard(rows: list[tuple], month: date) -> str:
     lines = [f"Key assistance counties, scorecard for {month:%Y-%m} (marts.mart_county_scorecard)"]
     table = [_HEAD] + [tuple(_fmt(v) for v in row[1:]) for row in rows]
-    widths = [max(len(r[i]) for r in table) for i in range(len(_HEAD))]
+    widths = [max(_width(r[i]) for r in table) for i in range(len(_HEAD))]
     for row in table:
-        lines.append("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)))
+        lines.append("  ".join(_pad(cell, widths[i]) for i, cell in enumerate(row)).rstrip())
     return "\n".join(lines)
 
 
