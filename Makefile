@@ -38,6 +38,7 @@ demo: $(STAMP)
 	@echo "  Status:     $(BIN)/fangpin status"
 
 test: $(STAMP)
+	bash scripts/ensure-chromium.sh
 	$(BIN)/ruff check include dags tests
 	$(BIN)/pytest -ra -p no:cacheprovider
 

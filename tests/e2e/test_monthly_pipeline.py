@@ -149,3 +149,51 @@ def test_a_month_without_registry_stops_the_run_naming_month_and_stage(
     assert "2021-04" in proc.stderr and "wait_for_registry" in proc.stderr
     assert "registry" in proc.stderr
     assert query(url, "select count(*), max(month) from marts.fct_household_month") == before
+
+
+def test_flags_equal_an_independent_recomputation_from_the_generators_truth(
+    published: str, province: Path
+) -> None:
+    """Every household-month's flags, recomputed in Python from the generator's own truth."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from oracle.rules import FLAGS, household_months, read_truth
+
+    expected = {
+        (r["month"], r["household_id"]): r
+        for r in household_months(read_truth(province / "_truth"), MONTHS)
+    }
+    columns = ", ".join(FLAGS)
+    built = query(
+        published,
+        f"select month, household_id, member_count, {columns} from marts.fct_household_month",
+    )
+    assert len(built) == len(expected)
+    mismatches = []
+    for month, household_id, member_count, *flags in built:
+        want = expected[(month, household_id)]
+        if member_count != want["member_count"]:
+            mismatches.append((month, household_id, "member_count", member_count))
+        for name, value in zip(FLAGS, flags, strict=True):
+            if value != want[name]:
+                mismatches.append((month, household_id, name, value))
+    assert mismatches == [], f"{len(mismatches)} differences, first: {mismatches[:10]}"
+
+
+def test_every_input_row_is_loaded_or_quarantined(published: str, province: Path) -> None:
+    """Per file: rows loaded + rows quarantined = rows the generator wrote."""
+    import json
+
+    manifest = json.loads((province / "_truth" / "manifest.json").read_text())
+    history = {
+        (r[0], r[1]): (r[2], r[3], r[4])
+        for r in query(
+            published,
+            "select to_char(month, 'YYYY-MM'), file_name, rows_read, rows_loaded, "
+            "rows_quarantined from ops.load_history where status = 'loaded'",
+        )
+    }
+    assert manifest["files"]
+    for entry in manifest["files"]:
+        month = entry["month"]
+        read, loaded, quarantined = history[(month, entry["name"])]
+        assert read == entry["rows"] == loaded + quarantined, entry["name"]
