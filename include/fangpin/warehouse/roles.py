@@ -121,6 +121,9 @@ def _grant_pipeline(conn: psycopg.Connection) -> None:
         "grant usage on schema raw to {transformer}",
         "grant select on all tables in schema raw to {transformer}",
         "grant usage, create on schema seeds, staging, intermediate to {transformer}",
+        # ... and the load history behind mart_feed_reporting.
+        "grant usage on schema ops to {transformer}",
+        "grant select on all tables in schema ops to {transformer}",
     ]
     for statement in statements:
         conn.execute(

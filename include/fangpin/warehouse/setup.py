@@ -8,8 +8,12 @@ from __future__ import annotations
 
 from importlib import resources
 
+import psycopg
+from psycopg import sql
+
 from fangpin.load.raw_tables import ensure_raw_tables
 from fangpin.warehouse.connection import connect, ensure_database
+from fangpin.warehouse.roles import ensure_roles
 
 _SQL_PACKAGE = "fangpin.warehouse.sql"
 # Role creation touches the whole cluster: serialise it across concurrent setups.
@@ -30,15 +34,18 @@ def ensure_warehouse(url: str) -> None:
     ensure_database(url)
     with connect(url) as conn:
         conn.execute("select pg_advisory_xact_lock(%s)", (_SETUP_LOCK,))
-        for sql in sql_files():
-            conn.execute(sql)
+        for ddl in sql_files():
+            conn.execute(ddl)
         ensure_raw_tables(conn)
-        _ensure_roles(conn)
+        ensure_roles(conn)
+        _tune_database(conn)
 
 
-def _ensure_roles(conn) -> None:  # noqa: ANN001
-    try:
-        from fangpin.warehouse.roles import ensure_roles
-    except ImportError:
-        return
-    ensure_roles(conn)
+def _tune_database(conn: psycopg.Connection) -> None:
+    """Batch-friendly settings for every later session on this database.
+
+    JIT compilation costs seconds per dbt model on the short analytical queries of a monthly
+    build and never pays back at this scale (measured: 67 s vs 56 s a build), so it is off.
+    """
+    database = sql.Identifier(conn.info.dbname)
+    conn.execute(sql.SQL("alter database {} set jit = off").format(database))

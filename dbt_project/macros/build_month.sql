@@ -1,0 +1,23 @@
+{#
+  The month being built, var('month'), as a SQL date literal. The var must be the first day
+  of a month (YYYY-MM-01): a wrong value stops the build before anything is written.
+#}
+{% macro build_month() -%}
+    {%- set value = var('month') | string -%}
+    {%- if not modules.re.match('^[0-9]{4}-(0[1-9]|1[0-2])-01$', value) -%}
+        {{ exceptions.raise_compiler_error(
+            "var 'month' must be the first day of a month (YYYY-MM-01), got '" ~ value ~ "'"
+        ) }}
+    {%- endif -%}
+    cast('{{ value }}' as date)
+{%- endmacro %}
+
+
+{# Whole months from `earlier` to `later` (both dates), e.g. 2021-01-01 → 2021-03-01 is 2. #}
+{% macro months_between(later, earlier) -%}
+    cast(
+        (extract(year from {{ later }}) - extract(year from {{ earlier }})) * 12
+        + extract(month from {{ later }}) - extract(month from {{ earlier }})
+        as integer
+    )
+{%- endmacro %}

@@ -1,0 +1,51 @@
+{#
+  Which months this run computes.
+
+  The household-month history lives in incremental models (int_household_month and its
+  siblings). A normal run computes var('month') only and replaces exactly that month. When the
+  history has to be rebuilt - a --full-refresh, or a history model that does not exist yet -
+  the run computes var('month') together with every month the history already holds, so a full
+  refresh gives the same rows as building those months one by one (with the raw data of now).
+  A brand-new warehouse therefore starts with the month asked for, nothing before it.
+#}
+{% macro history_models() -%}
+    {{ return(['int_household_month', 'int_feed_linkage_month', 'int_orphan_member_month']) }}
+{%- endmacro %}
+
+
+{# The relation of a history model as it stands in the warehouse (none before its first run). #}
+{% macro history_relation(name=none) -%}
+    {{ return(adapter.get_relation(
+        database=target.database,
+        schema=generate_schema_name('intermediate', none),
+        identifier=name or history_models()[0]
+    )) }}
+{%- endmacro %}
+
+
+{% macro rebuild_history() -%}
+    {%- if not execute -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- if flags.FULL_REFRESH -%}
+        {{ return(true) }}
+    {%- endif -%}
+    {%- for name in history_models() -%}
+        {%- if history_relation(name) is none -%}
+            {{ return(true) }}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(false) }}
+{%- endmacro %}
+
+
+{#
+  The filter a history model puts on its input: on an incremental run only var('month') is
+  inserted (delete+insert on month replaces exactly that month); when the history is rebuilt,
+  every month its inputs hold.
+#}
+{% macro history_filter(month_column='month') -%}
+    {%- if is_incremental() -%}
+        where {{ month_column }} = {{ build_month() }}
+    {%- endif -%}
+{%- endmacro %}

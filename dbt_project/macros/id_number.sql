@@ -1,0 +1,35 @@
+{#
+  Birth date and sex come from the 18-character id number (FEEDS.md): digits 7-14 are the
+  birth date (YYYYMMDD), digit 17 is odd for a man and even for a woman. A number whose
+  date part is not a real date gives a null birth date (and so no age) instead of an error.
+#}
+{% macro birth_date_from_id(id_number) -%}
+    case
+        when {{ id_number }} ~ '^[0-9]{17}[0-9X]$'
+            and substr({{ id_number }}, 7, 4)::integer >= 1
+            and substr({{ id_number }}, 11, 2)::integer between 1 and 12
+            and substr({{ id_number }}, 13, 2)::integer between 1 and extract(day from (
+                make_date(substr({{ id_number }}, 7, 4)::integer, substr({{ id_number }}, 11, 2)::integer, 1)
+                + interval '1 month' - interval '1 day'
+            ))
+            then make_date(
+                substr({{ id_number }}, 7, 4)::integer,
+                substr({{ id_number }}, 11, 2)::integer,
+                substr({{ id_number }}, 13, 2)::integer
+            )
+    end
+{%- endmacro %}
+
+
+{% macro sex_from_id(id_number) -%}
+    case
+        when {{ id_number }} ~ '^[0-9]{17}[0-9X]$'
+            then case when substr({{ id_number }}, 17, 1)::integer % 2 = 1 then 'male' else 'female' end
+    end
+{%- endmacro %}
+
+
+{# Full years between a birth date and a day (age at `period_end`, RULES.md "Time"). #}
+{% macro age_in_years(birth_date, on_date) -%}
+    cast(extract(year from age({{ on_date }}, {{ birth_date }})) as integer)
+{%- endmacro %}

@@ -1,0 +1,172 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='month',
+        on_schema_change='fail'
+    )
+}}
+
+-- Per feed and month built: the snapshot used and how many of its records link to the
+-- registered population. Person feeds link by id number to a registered member (orphans do not
+-- count), housing by the householder's id number to a registered household's head, water by
+-- the village to a village with registered households. Records that link to nothing stay in
+-- staging and are counted here as unregistered_records (RULES.md "Who is counted").
+
+with
+
+months as (
+
+    select month from {{ ref('int_month_context') }}
+    {{ history_filter() }}
+
+),
+
+feed_snapshots as (
+
+    select feed_snapshots.*
+    from {{ ref('int_feed_snapshot_month') }} as feed_snapshots
+    inner join months
+        on months.month = feed_snapshots.month
+
+),
+
+households as (
+
+    select month, household_id, head_id_number, village_code
+    from {{ ref('int_registry_households_month') }}
+
+),
+
+registry_members as (
+
+    select month, id_number, is_orphan
+    from {{ ref('int_registry_members_month') }}
+
+),
+
+registered_people as (
+
+    select month, id_number
+    from registry_members
+    where not is_orphan
+
+),
+
+registered_heads as (
+
+    select distinct month, head_id_number
+    from households
+
+),
+
+registered_villages as (
+
+    select distinct month, village_code
+    from households
+
+),
+
+-- (month, feed, records, is_linked, is_orphan): records of one person / head / village
+record_links as (
+
+    select month, 'registry_households' as feed, 1 as records, true as is_linked, false as is_orphan
+    from households
+
+    union all
+
+    select month, 'registry_members', 1, not is_orphan, is_orphan
+    from registry_members
+    {%- for item in [
+        {'feed': 'education', 'model': 'int_education_month', 'records': '1'},
+        {'feed': 'medical', 'model': 'int_medical_month', 'records': '1'},
+        {'feed': 'employment', 'model': 'int_employment_month', 'records': 'records.job_records'},
+        {'feed': 'social_assistance', 'model': 'int_assistance_month',
+         'records': 'records.assistance_records'},
+    ] %}
+
+    union all
+
+    select
+        records.month,
+        '{{ item.feed }}',
+        {{ item.records }},
+        registered_people.id_number is not null,
+        false
+    from {{ ref(item.model) }} as records
+    left join registered_people
+        on registered_people.month = records.month
+        and registered_people.id_number = records.id_number
+    {%- endfor %}
+
+    union all
+
+    select
+        appraisals.month,
+        'housing',
+        1,
+        registered_heads.head_id_number is not null,
+        false
+    from {{ ref('int_housing_month') }} as appraisals
+    left join registered_heads
+        on registered_heads.month = appraisals.month
+        and registered_heads.head_id_number = appraisals.householder_id_number
+
+    union all
+
+    select
+        water.month,
+        'water',
+        water.projects,
+        registered_villages.village_code is not null,
+        false
+    from {{ ref('int_water_month') }} as water
+    left join registered_villages
+        on registered_villages.month = water.month
+        and registered_villages.village_code = water.village_code
+
+),
+
+record_counts as (
+
+    select
+        record_links.month,
+        record_links.feed,
+        sum(record_links.records) as records,
+        sum(record_links.records) filter (where record_links.is_linked) as linked_records,
+        sum(record_links.records) filter (
+            where not record_links.is_linked and not record_links.is_orphan
+        ) as unregistered_records,
+        sum(record_links.records) filter (where record_links.is_orphan) as orphan_records
+    from record_links
+    inner join months
+        on months.month = record_links.month
+    group by record_links.month, record_links.feed
+
+),
+
+final as (
+
+    select
+        feed_snapshots.month,
+        feed_snapshots.feed,
+        feed_snapshots.latest_snapshot_month,
+        feed_snapshots.snapshot_age_months,
+        feed_snapshots.is_present,
+        feed_snapshots.snapshot_month,
+        case when feed_snapshots.is_present then coalesce(record_counts.records, 0) end
+            as records,
+        case when feed_snapshots.is_present then coalesce(record_counts.linked_records, 0) end
+            as linked_records,
+        case when feed_snapshots.is_present then coalesce(record_counts.unregistered_records, 0) end
+            as unregistered_records,
+        case when feed_snapshots.is_present then coalesce(record_counts.orphan_records, 0) end
+            as orphan_records
+    from feed_snapshots
+    left join record_counts
+        on record_counts.month = feed_snapshots.month
+        and record_counts.feed = feed_snapshots.feed
+
+)
+
+select * from final

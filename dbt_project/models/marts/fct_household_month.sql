@@ -1,0 +1,74 @@
+-- 户月事实表: one row per registered household and month built, up to var('month'). Read from
+-- the incremental history int_household_month; rebuilt in full on every run because the marts
+-- schema is swapped on publish. No plain id numbers or names: the head appears as a masked id
+-- and a keyed pseudonym.
+
+with
+
+history as (
+
+    select * from {{ ref('int_household_month') }}
+    where month <= {{ build_month() }}
+
+),
+
+final as (
+
+    select
+        month,
+        household_id,
+        county_code,
+        city_code,
+        village_code,
+        head_id_masked,
+        head_person_key,
+        member_count,
+        per_capita_net_income,
+        household_income_yuan,
+        household_type,
+        monitoring_type,
+        monitoring_status,
+        identified_on,
+        eliminated_on,
+        risk_causes,
+        relocated,
+        sig_edu_dropout,
+        sig_edu_unverified,
+        sig_med_uninsured,
+        sig_med_unverified,
+        sig_med_burden,
+        sig_house_unsafe,
+        sig_house_unverified,
+        sig_water_unsafe,
+        sig_water_unverified,
+        sig_disaster,
+        sig_job_none,
+        sig_income_low,
+        sig_safety_net_gap,
+        education_ok,
+        medical_ok,
+        housing_ok,
+        water_ok,
+        should_monitor,
+        missed_identification,
+        relapse_after_elimination,
+        compulsory_age_members,
+        compulsory_age_in_school,
+        insured_members,
+        working_age_labour,
+        working_age_labour_employed,
+        out_of_pocket_yuan,
+        monitoring_threshold_yuan,
+        dibao_standard_yuan,
+        registry_snapshot_month,
+        education_present,
+        medical_present,
+        housing_present,
+        water_present,
+        employment_present,
+        social_assistance_present
+    from history
+
+)
+
+select * from final

@@ -1,0 +1,31 @@
+-- Per feed and month built (up to var('month')): the snapshot used, whether the feed was in
+-- reach, and how many of its records link to the registered population, are unregistered, or
+-- (registry members) are orphans.
+
+with
+
+history as (
+
+    select * from {{ ref('int_feed_linkage_month') }}
+    where month <= {{ build_month() }}
+
+),
+
+final as (
+
+    select
+        month,
+        feed,
+        snapshot_month,
+        latest_snapshot_month,
+        snapshot_age_months,
+        is_present,
+        records,
+        linked_records,
+        unregistered_records,
+        orphan_records
+    from history
+
+)
+
+select * from final

@@ -1,0 +1,25 @@
+-- Registry members whose household is not among the month's households (orphans), per month
+-- built up to var('month'). Pseudonymised: no id numbers or names.
+
+with
+
+history as (
+
+    select * from {{ ref('int_orphan_member_month') }}
+    where month <= {{ build_month() }}
+
+),
+
+final as (
+
+    select
+        month,
+        member_snapshot_month,
+        household_id,
+        person_key,
+        relation
+    from history
+
+)
+
+select * from final

@@ -1,0 +1,540 @@
+"""The dbt models against RULES.md, on a tiny hand-made province (tests/oracle/province.py).
+
+One module database; the province's raw rows are inserted directly into ``raw.<feed>`` and the
+months 2020-01, 2021-01 .. 2021-04 are built in order with ``dbt_build``: one build per month
+covers every case (a household per case, each just meeting or just missing its rule). The
+incremental and failure tests come last because they rebuild months.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import hmac
+import re
+import shutil
+import sys
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import psycopg
+import pytest
+import yaml
+from psycopg.rows import dict_row
+
+from fangpin.config import dbt_project_dir
+from fangpin.transform.dbt import DbtFailed, dbt_build
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from oracle import province as P  # noqa: E402
+from oracle import rules  # noqa: E402
+
+JAN20, JAN, FEB, MAR, APR = P.BUILD_MONTHS
+HISTORY = ("int_household_month", "int_feed_linkage_month", "int_orphan_member_month")
+
+
+@dataclass
+class Province:
+    url: str
+    # after each build: (month, household_id) -> xmin of every int_household_month row
+    xmins: dict[date, dict[tuple[date, str], str]] = field(default_factory=dict)
+    build_log: dict[date, str] = field(default_factory=dict)
+
+    def query(self, sql: str, params: tuple | list = ()) -> list[dict]:
+        with psycopg.connect(self.url, row_factory=dict_row) as conn:
+            return conn.execute(sql, params).fetchall()
+
+    def household(self, month: date, household_id: str) -> dict:
+        rows = self.query(
+            "select * from marts_build.fct_household_month where month = %s and household_id = %s",
+            (month, household_id),
+        )
+        assert len(rows) == 1, (month, household_id)
+        return rows[0]
+
+
+def _xmins(url: str) -> dict[tuple[date, str], str]:
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            "select month, household_id, xmin::text from intermediate.int_household_month"
+        ).fetchall()
+    return {(m, h): x for m, h, x in rows}
+
+
+@pytest.fixture(scope="module")
+def dbt_scratch(tmp_path_factory: pytest.TempPathFactory):
+    """dbt's target and logs in a folder of this module: concurrent runs do not share them."""
+    folder = tmp_path_factory.mktemp("dbt")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DBT_TARGET_PATH", str(folder / "target"))
+        mp.setenv("DBT_LOG_PATH", str(folder / "logs"))
+        yield folder
+
+
+@pytest.fixture(scope="module")
+def province(module_warehouse_db: str, dbt_scratch: Path) -> Province:
+    with psycopg.connect(module_warehouse_db) as conn:
+        P.insert_raw(conn, P.FEEDS)
+    built = Province(module_warehouse_db)
+    for month in P.BUILD_MONTHS:
+        built.build_log[month] = dbt_build(module_warehouse_db, month).output
+        built.xmins[month] = _xmins(module_warehouse_db)
+    return built
+
+
+def _true_signals(row: dict) -> set[str]:
+    return {k for k, v in row.items() if k.startswith("sig_") and v}
+
+
+# --- household signals ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("household_id", sorted(P.EXPECTED[JAN]))
+def test_january_signals_of_each_case(province: Province, household_id: str) -> None:
+    row = province.household(JAN, household_id)
+    assert _true_signals(row) == P.EXPECTED[JAN][household_id]
+
+
+@pytest.mark.parametrize(
+    ("month", "household_id"),
+    [(m, h) for m in (JAN20, FEB, MAR, APR) for h in sorted(P.EXPECTED[m])],
+)
+def test_signals_over_the_months(province: Province, month: date, household_id: str) -> None:
+    assert _true_signals(province.household(month, household_id)) == P.EXPECTED[month][household_id]
+
+
+def test_age_is_taken_at_the_end_of_the_month(province: Province) -> None:
+    # born 2005-02-01: 15 on 2021-01-31, 16 on 2021-02-28 - no longer of compulsory-school age
+    assert province.household(JAN, "N-EDU-15-DROP")["sig_edu_dropout"]
+    assert not province.household(FEB, "N-EDU-15-DROP")["sig_edu_dropout"]
+    child = next(
+        r["id_number"]
+        for r in P.FEEDS["registry_members"]
+        if r["household_id"] == "N-EDU-15-DROP" and r["relation"] == "child"
+    )
+    member = province.query(
+        "select age, birth_date, sex from intermediate.int_member_month "
+        "where month = %s and id_number = %s",
+        (APR, child),
+    )
+    sex = "male" if int(child[16]) % 2 else "female"  # digit 17
+    assert member == [{"age": 16, "birth_date": date(2005, 2, 1), "sex": sex}]
+
+
+def test_assistance_in_force_is_judged_per_month(province: Province) -> None:
+    # dibao ending 2021-01-01 is in force in January, not in February (same snapshot)
+    assert not province.household(JAN, "N-GAP-DIBAO-ENDS-1ST")["sig_safety_net_gap"]
+    assert province.household(FEB, "N-GAP-DIBAO-ENDS-1ST")["sig_safety_net_gap"]
+    # dibao starting 2021-02-01 is not in force in January, is in February
+    assert province.household(JAN, "N-GAP-DIBAO-STARTS-NEXT")["sig_safety_net_gap"]
+    assert not province.household(FEB, "N-GAP-DIBAO-STARTS-NEXT")["sig_safety_net_gap"]
+
+
+def test_a_feed_two_months_old_is_used_three_months_old_is_absent(province: Province) -> None:
+    ages = province.query(
+        "select month, feed, snapshot_age_months, is_present from marts_build.mart_feed_linkage "
+        "where feed = 'medical' and month in (%s, %s) order by month",
+        (MAR, APR),
+    )
+    assert [(r["snapshot_age_months"], r["is_present"]) for r in ages] == [(2, True), (3, False)]
+    mar, apr = (province.household(m, "N-MED-NOROW") for m in (MAR, APR))
+    assert mar["sig_med_uninsured"] and not mar["sig_med_unverified"]
+    assert apr["sig_med_unverified"] and not apr["sig_med_uninsured"]
+
+
+def test_an_absent_feed_sets_unverified_and_no_other_signal_resting_on_it(
+    province: Province,
+) -> None:
+    def signals(household_id: str) -> tuple[set[str], set[str]]:
+        return (
+            _true_signals(province.household(MAR, household_id)),
+            _true_signals(province.household(APR, household_id)),
+        )
+
+    # education absent: a 6-15 member with a record counts as without one
+    assert signals("N-EDU-LATEST-DROPPED") == (
+        {"sig_edu_dropout"},
+        {"sig_edu_unverified", "sig_med_unverified", "sig_water_unverified"},
+    )
+    # employment absent: JOB_NONE false
+    assert "sig_job_none" in signals("N-JOB-16-UNEMPLOYED")[0]
+    assert "sig_job_none" not in signals("N-JOB-16-UNEMPLOYED")[1]
+    # social assistance absent: SAFETY_NET_GAP false
+    assert "sig_safety_net_gap" in signals("N-GAP")[0]
+    assert "sig_safety_net_gap" not in signals("N-GAP")[1]
+    # medical absent: MED_BURDEN false
+    assert "sig_med_burden" in signals("N-BURDEN-ABOVE")[0]
+    assert "sig_med_burden" not in signals("N-BURDEN-ABOVE")[1]
+    # water absent: unverified, no longer unsafe; housing (delivered monthly) unaffected
+    assert signals("N-WATER-FAILS")[1] == {"sig_med_unverified", "sig_water_unverified"}
+    assert "sig_house_unsafe" in signals("N-HOUSE-D")[1]
+
+
+def test_guarantees_and_monitoring_flags(province: Province) -> None:
+    expected = {
+        # household: (should_monitor, missed_identification, relapse_after_elimination)
+        "N-BASE": (False, False, False),
+        "N-MISSED": (True, True, False),
+        "N-AT-RISK": (True, False, False),
+        "N-ELIMINATED-RELAPSE": (True, True, True),
+        "N-ELIMINATED-6M": (False, False, False),
+        "N-JOB-60": (False, False, False),  # JOB_NONE is not a reason to monitor
+        "N-EDU-6-NOREC": (False, False, False),  # nor is an UNVERIFIED signal
+        "N-HOUSE-D": (True, True, False),
+    }
+    for household_id, flags in expected.items():
+        row = province.household(JAN, household_id)
+        got = (
+            row["should_monitor"],
+            row["missed_identification"],
+            row["relapse_after_elimination"],
+        )
+        assert got == flags, household_id
+    ok = {
+        h: province.household(JAN, h)
+        for h in ("N-EDU-6-NOREC", "N-MED-NOROW", "N-HOUSE-NONE", "N-WATER-DANGER", "N-BASE")
+    }
+    assert not ok["N-EDU-6-NOREC"]["education_ok"] and ok["N-EDU-6-NOREC"]["medical_ok"]
+    assert not ok["N-MED-NOROW"]["medical_ok"]
+    assert not ok["N-HOUSE-NONE"]["housing_ok"]
+    assert not ok["N-WATER-DANGER"]["water_ok"]
+    assert all(ok["N-BASE"][g] for g in ("education_ok", "medical_ok", "housing_ok", "water_ok"))
+
+
+def test_year_keyed_amounts_fall_back_to_the_nearest_year_set(province: Province) -> None:
+    # 2020 has a dibao standard but no monitoring threshold: the earliest (2021) applies
+    row = province.household(JAN20, "L-SAFE")
+    assert (row["monitoring_threshold_yuan"], row["dibao_standard_yuan"]) == (6000, 5319)
+    row = province.household(JAN, "L-SAFE")
+    assert (row["monitoring_threshold_yuan"], row["dibao_standard_yuan"]) == (6000, 5658)
+
+
+# --- doubt points, problems ----------------------------------------------------------------
+
+
+def test_registry_doubt_points(province: Province) -> None:
+    rows = province.query(
+        "select household_id, code from marts_build.mart_doubt_point where month = %s", (JAN,)
+    )
+    found: dict[str, set[str]] = {}
+    for r in rows:
+        found.setdefault(r["household_id"], set()).add(r["code"])
+    assert found == P.EXPECTED_DOUBTS
+
+
+def test_problem_ledger_found_rectified_recurrence_left_registry(province: Province) -> None:
+    rows = province.query(
+        "select household_id, code, found_month, closed_month, outcome "
+        "from marts_build.fct_problem where county_code = %s order by household_id, found_month",
+        (P.COUNTY_L,),
+    )
+    assert [tuple(r.values()) for r in rows] == [
+        ("L-LATE", "HOUSE_UNSAFE", FEB, None, "open"),
+        ("L-LEAVES", "HOUSE_UNSAFE", JAN, MAR, "left_registry"),
+        ("L-RECTIFIED", "HOUSE_UNSAFE", JAN, MAR, "rectified"),
+        ("L-RECURS", "HOUSE_UNSAFE", JAN, FEB, "rectified"),
+        ("L-RECURS", "HOUSE_UNSAFE", MAR, None, "open"),
+    ]
+    ids = province.query(
+        "select problem_id from marts_build.fct_problem where household_id = 'L-RECURS' order by 1"
+    )
+    assert [r["problem_id"] for r in ids] == [
+        "L-RECURS-HOUSE_UNSAFE-202101",
+        "L-RECURS-HOUSE_UNSAFE-202103",
+    ]
+
+
+def test_rectification_rate_counts_problems_found_since_january(province: Province) -> None:
+    rows = province.query(
+        "select month, problems_found, problems_rectified, rectification_rate "
+        "from marts_build.mart_county_scorecard where county_code = %s and month >= %s "
+        "order by month",
+        (P.COUNTY_L, JAN),
+    )
+    got = {
+        r["month"]: (r["problems_found"], r["problems_rectified"], r["rectification_rate"])
+        for r in rows
+    }
+    expected = {
+        m: (f, r, (Decimal(r) / f).quantize(Decimal("0.000001")))
+        for m, (f, r) in P.RECTIFICATION_L.items()
+    }
+    assert got == expected  # 5 found, 2 rectified by April: 0.4
+
+
+# --- scorecard -----------------------------------------------------------------------------
+
+
+def _scorecard(province: Province, month: date) -> dict[str, dict]:
+    rows = province.query(
+        "select * from marts_build.mart_county_scorecard where month = %s", (month,)
+    )
+    return {r["county_code"]: r for r in rows}
+
+
+def test_scores_and_key_ranks_share_equal_places(province: Province) -> None:
+    for month, scores, ranks in (
+        (JAN, P.SCORES_JAN, P.RANKS_JAN),
+        (APR, P.SCORES_APR, P.RANKS_APR),
+    ):
+        card = _scorecard(province, month)
+        assert {c: float(card[c]["score"]) for c in P.KEY_COUNTIES} == scores
+        assert {c: card[c]["key_rank"] for c in P.KEY_COUNTIES} == ranks
+        assert card[P.COUNTY_N]["key_rank"] is None and card[P.COUNTY_L]["key_rank"] is None
+
+
+def test_month_on_month_changes(province: Province) -> None:
+    card = _scorecard(province, APR)
+    assert float(card[P.K1]["score_change"]) == 50.00 - 100.00
+    assert {c: card[c]["key_rank_change"] for c in P.KEY_COUNTIES} == {
+        P.K1: 0,
+        P.K2: -1,
+        P.K3: -1,
+        P.K4: 2,
+    }
+    assert all(r["score_change"] is None for r in _scorecard(province, JAN).values())
+
+
+def test_scorecard_rates_counts_and_income(province: Province) -> None:
+    n_jan = _scorecard(province, JAN)[P.COUNTY_N]
+    # five members aged 6-15, one of them enrolled
+    assert n_jan["education_rate"] == Decimal("0.2")
+    # eliminated: RELAPSE, 6M, 5M, NO-DATE; one relapsed
+    assert (n_jan["eliminated_households"], n_jan["wrong_exit_rate"]) == (4, Decimal("0.25"))
+    k1 = _scorecard(province, JAN)[P.K1]
+    assert k1["education_rate"] is None and k1["rectification_rate"] is None  # no denominators
+    assert k1["medical_rate"] == 1 and k1["identification_rate"] == 1
+    assert all(r["medical_rate"] is None for r in _scorecard(province, APR).values())
+    l_jan = _scorecard(province, JAN)[P.COUNTY_L]
+    assert (l_jan["income_median"], l_jan["income_growth"]) == (Decimal("11000"), Decimal("0.1"))
+    assert _scorecard(province, FEB)[P.COUNTY_L]["income_growth"] is None  # 2020-02 not built
+    oracle = [r for r in rules.household_months(P.FEEDS, [JAN]) if r["county_code"] == P.COUNTY_N]
+    assert n_jan["households"] == len(oracle)
+    assert n_jan["persons"] == sum(r["member_count"] for r in oracle)  # the orphan is not counted
+    assert n_jan["missed_identifications"] == sum(r["missed_identification"] for r in oracle)
+
+
+def test_dim_county_marks_the_key_counties(province: Province) -> None:
+    rows = province.query("select county_code, is_key_county from marts_build.dim_county")
+    with open(dbt_project_dir() / "seeds" / "key_counties.csv", encoding="utf-8") as f:
+        key = {r["county_code"] for r in csv.DictReader(f)}
+    assert {r["county_code"] for r in rows if r["is_key_county"]} == key
+    assert len(rows) > len(key)
+
+
+# --- linkage, personal data ----------------------------------------------------------------
+
+
+def test_unregistered_records_and_orphans_are_counted_per_feed(province: Province) -> None:
+    rows = province.query(
+        "select feed, records, linked_records, unregistered_records, "
+        "orphan_records from marts_build.mart_feed_linkage where month = %s",
+        (JAN,),
+    )
+    by_feed = {r["feed"]: r for r in rows}
+    for feed in ("education", "medical", "employment", "social_assistance", "housing", "water"):
+        assert by_feed[feed]["unregistered_records"] == 1, feed
+        assert by_feed[feed]["records"] == by_feed[feed]["linked_records"] + 1, feed
+    assert by_feed["registry_members"]["orphan_records"] == 1
+    orphans = province.query(
+        "select month, household_id from marts_build.mart_orphan_member order by month"
+    )
+    assert orphans == [{"month": m, "household_id": "N-GHOST"} for m in P.MONTHS_2021]
+    # in March the household L-LEAVES is gone: its head's appraisal no longer links
+    mar = province.query(
+        "select unregistered_records from marts_build.mart_feed_linkage "
+        "where month = %s and feed = 'housing'",
+        (MAR,),
+    )
+    assert mar == [{"unregistered_records": 2}]
+
+
+def test_marts_hold_masked_ids_and_pseudonyms_only(province: Province) -> None:
+    row = province.household(JAN, "N-BASE")
+    head = next(
+        r["head_id_number"] for r in P.FEEDS["registry_households"] if r["household_id"] == "N-BASE"
+    )
+    assert row["head_id_masked"] == head[:6] + "********" + head[-4:]
+    key = b"fangpin-development-key-not-for-production"
+    assert row["head_person_key"] == hmac.new(key, head.encode(), hashlib.sha256).hexdigest()
+    ids = {
+        r[c]
+        for feed in P.FEEDS.values()
+        for r in feed
+        for c in ("id_number", "head_id_number", "householder_id_number")
+        if c in r
+    }
+    text_columns = province.query(
+        "select table_name, column_name from information_schema.columns "
+        "where table_schema = 'marts_build' and data_type = 'text'"
+    )
+    with psycopg.connect(province.url) as conn:
+        for col in text_columns:
+            values = conn.execute(
+                f'select distinct "{col["column_name"]}" from marts_build."{col["table_name"]}"'
+            ).fetchall()
+            leaked = {v for (v,) in values} & ids
+            assert not leaked, col
+        names = conn.execute(
+            "select count(*) from information_schema.columns where "
+            "table_schema = 'marts_build' and column_name in "
+            "('id_number', 'head_id_number', 'person_name', 'name')"
+        ).fetchone()
+    assert names == (0,)
+
+
+def test_every_model_and_column_is_documented(province: Province) -> None:
+    declared: dict[str, set[str]] = {}
+    for path in (dbt_project_dir() / "models").rglob("_*__models.yml"):
+        for model in yaml.safe_load(path.read_text(encoding="utf-8"))["models"]:
+            assert model.get("description", "").strip(), model["name"]
+            for column in model["columns"]:
+                assert column.get("description", "").strip(), (model["name"], column["name"])
+            declared[model["name"]] = {c["name"] for c in model["columns"]}
+    built = province.query(
+        "select table_name, array_agg(column_name::text) as columns "
+        "from information_schema.columns "
+        "where table_schema in ('staging', 'intermediate', 'marts_build') group by table_name"
+    )
+    # every relation built is declared with exactly its columns (ephemeral models build none)
+    assert {r["table_name"]: set(r["columns"]) for r in built} == {
+        r["table_name"]: declared.get(r["table_name"]) for r in built
+    }
+
+
+# --- the oracle agrees ---------------------------------------------------------------------
+
+
+def test_the_python_oracle_agrees_with_dbt_on_every_household_month(province: Province) -> None:
+    oracle = {
+        (r["month"], r["household_id"]): r for r in rules.household_months(P.FEEDS, P.BUILD_MONTHS)
+    }
+    built = {
+        (r["month"], r["household_id"]): r
+        for r in province.query("select * from marts_build.fct_household_month")
+    }
+    assert built.keys() == oracle.keys()
+    differences = [
+        (key, flag, built[key][flag], oracle[key][flag])
+        for key in sorted(built)
+        for flag in rules.FLAGS
+        if built[key][flag] != oracle[key][flag]
+    ]
+    assert differences == []
+    for key, row in built.items():
+        assert row["member_count"] == oracle[key]["member_count"], key
+    doubts = province.query("select month, household_id, code from marts_build.mart_doubt_point")
+    assert {(r["month"], r["household_id"], r["code"]) for r in doubts} == {
+        (k[0], k[1], code) for k, r in oracle.items() for code in r["doubt_points"]
+    }
+
+
+def test_the_python_oracle_agrees_on_the_problem_ledger(province: Province) -> None:
+    oracle = rules.problem_ledger(rules.household_months(P.FEEDS, P.BUILD_MONTHS))
+    built = province.query(
+        "select household_id, county_code, code, found_month, closed_month, "
+        "outcome from marts_build.fct_problem"
+    )
+    key = lambda p: (p["household_id"], p["code"], p["found_month"])  # noqa: E731
+    assert sorted(built, key=key) == sorted(oracle, key=key)
+    card = _scorecard(province, APR)
+    for county, row in card.items():
+        assert rules.rectification(oracle, county, APR) == (
+            row["problems_found"],
+            row["problems_rectified"],
+        ), county
+
+
+# --- incremental by month (these rebuild months: keep them last) ------------------------------
+
+
+def test_building_a_later_month_leaves_earlier_months_untouched(province: Province) -> None:
+    for earlier, later in zip(P.BUILD_MONTHS, P.BUILD_MONTHS[1:], strict=False):
+        before = {k: x for k, x in province.xmins[earlier].items() if k[0] <= earlier}
+        after = {k: x for k, x in province.xmins[later].items() if k[0] <= earlier}
+        assert after == before, f"building {later} rewrote rows of months up to {earlier}"
+        assert any(k[0] == later for k in province.xmins[later]), later
+
+
+def _history(url: str) -> dict[str, list[tuple]]:
+    with psycopg.connect(url) as conn:
+        return {
+            table: sorted(
+                tuple(str(v) for v in row)
+                for row in conn.execute(f"select * from intermediate.{table}").fetchall()
+            )
+            for table in HISTORY
+        }
+
+
+def test_rebuilding_a_month_replaces_exactly_that_month(province: Province) -> None:
+    before_rows, before_xmins = _history(province.url), _xmins(province.url)
+    dbt_build(province.url, FEB)
+    after_xmins = _xmins(province.url)
+    assert _history(province.url) == before_rows
+    assert after_xmins.keys() == before_xmins.keys()
+    changed = {k[0] for k in after_xmins if after_xmins[k] != before_xmins[k]}
+    assert changed == {FEB}
+
+
+def test_a_full_refresh_gives_the_same_rows(province: Province) -> None:
+    before = _history(province.url)
+    dbt_build(province.url, APR, full_refresh=True)
+    assert _history(province.url) == before
+    assert len({r[0] for r in before["int_household_month"]}) == len(P.BUILD_MONTHS)
+
+
+def test_a_month_without_a_registry_in_reach_is_not_built(province: Province) -> None:
+    before = _history(province.url)
+    with pytest.raises(DbtFailed, match=r"Month 2021-07 is not built: no registry snapshot"):
+        dbt_build(province.url, date(2021, 7, 1))  # registry last delivered 2021-04
+    assert _history(province.url) == before
+
+
+# --- policy as data ------------------------------------------------------------------------
+
+
+def test_changing_a_seed_changes_the_facts_without_touching_sql(
+    warehouse_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = tmp_path / "dbt_project"
+    shutil.copytree(
+        dbt_project_dir(), project, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages")
+    )
+    seeds = project / "seeds"
+    (seeds / "monitoring_thresholds.csv").write_text("year,yuan\n2021,7000\n", encoding="utf-8")
+    (seeds / "dibao_standards.csv").write_text("year,yuan\n2020,5319\n", encoding="utf-8")
+    parameters = (seeds / "policy_parameters.csv").read_text(encoding="utf-8")
+    (seeds / "policy_parameters.csv").write_text(
+        re.sub(r"^feed_max_age_months,2,", "feed_max_age_months,3,", parameters, flags=re.M),
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("FANGPIN_HOME", str(tmp_path))
+    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))
+    monkeypatch.setenv("DBT_LOG_PATH", str(tmp_path / "logs"))
+    with psycopg.connect(warehouse_db) as conn:
+        P.insert_raw(conn, P.FEEDS)
+    dbt_build(warehouse_db, APR)
+    built = Province(warehouse_db)
+
+    row = built.household(APR, "N-INCOME-6500")  # threshold 7000 instead of 6000
+    assert row["sig_income_low"] and row["monitoring_threshold_yuan"] == 7000
+    # feed_max_age_months 3: January's medical snapshot still counts in April
+    row = built.household(APR, "N-MED-NOROW")
+    assert row["medical_present"] and row["sig_med_uninsured"] and not row["sig_med_unverified"]
+    # no 2021 dibao standard: 2021 uses 2020's 5319, and 5657.99 is above it
+    row = built.household(APR, "N-GAP")
+    assert row["dibao_standard_yuan"] == 5319 and row["social_assistance_present"]
+    assert not row["sig_safety_net_gap"]
+    policy = rules.Policy(
+        monitoring_thresholds={2021: Decimal(7000)},
+        dibao_standards={2020: Decimal(5319)},
+        feed_max_age_months=3,
+    )
+    oracle = {r["household_id"]: r for r in rules.household_months(P.FEEDS, [APR], policy)}
+    for r in built.query("select * from marts_build.fct_household_month"):
+        assert {f: r[f] for f in rules.FLAGS} == {
+            f: oracle[r["household_id"]][f] for f in rules.FLAGS
+        }, r["household_id"]
