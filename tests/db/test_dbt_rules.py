@@ -40,7 +40,6 @@ class Province:
     url: str
     # after each build: (month, household_id) -> xmin of every int_household_month row
     xmins: dict[date, dict[tuple[date, str], str]] = field(default_factory=dict)
-    build_log: dict[date, str] = field(default_factory=dict)
 
     def query(self, sql: str, params: tuple | list = ()) -> list[dict]:
         with psycopg.connect(self.url, row_factory=dict_row) as conn:
@@ -79,7 +78,7 @@ def province(module_warehouse_db: str, dbt_scratch: Path) -> Province:
         P.insert_raw(conn, P.FEEDS)
     built = Province(module_warehouse_db)
     for month in P.BUILD_MONTHS:
-        built.build_log[month] = dbt_build(module_warehouse_db, month).output
+        dbt_build(module_warehouse_db, month)
         built.xmins[month] = _xmins(module_warehouse_db)
     return built
 

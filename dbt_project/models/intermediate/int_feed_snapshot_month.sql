@@ -15,15 +15,12 @@ parameters as (
 
 ),
 
-feeds as (
+feeds (feed) as (
 
-    select feed
-    from (
-        values
-        {%- for item in fangpin_feeds() %}
-            ('{{ item.feed }}'){{ "," if not loop.last }}
-        {%- endfor %}
-    ) as feed_list (feed)
+    values
+    {%- for item in fangpin_feeds() %}
+        ('{{ item.feed }}'){{ "," if not loop.last }}
+    {%- endfor %}
 
 ),
 
