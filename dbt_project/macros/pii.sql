@@ -4,13 +4,16 @@
   person_pseudonym: HMAC-SHA256 of the id number under the key FANGPIN_PSEUDONYM_KEY (the
   development default is announced as such). The same person gets the same pseudonym in every
   month and every mart, and without the key it cannot be turned back into the id number.
-  pgcrypto's hmac() is installed by fangpin.warehouse.setup.
+  pgcrypto's hmac() is installed by fangpin.warehouse.setup. The key reaches the server as the
+  session setting fangpin.pseudonym_key (PGOPTIONS, set by fangpin.transform.dbt from the
+  environment), so it is never written into dbt's compiled SQL under target/; a session without
+  it fails loudly rather than hashing with an empty key.
 #}
 {% macro person_pseudonym(id_number) -%}
     encode(
         hmac(
             cast({{ id_number }} as text),
-            '{{ env_var("FANGPIN_PSEUDONYM_KEY", "fangpin-development-key-not-for-production") | replace("'", "''") }}',
+            current_setting('fangpin.pseudonym_key'),
             'sha256'
         ),
         'hex'

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 import psycopg
 
-from fangpin.config import configured_warehouse_url
+from fangpin.config import configured_warehouse_url, pseudonym_key
 
 
 def warehouse_url() -> str:
@@ -47,7 +48,17 @@ def dbt_env(url: str) -> dict[str, str]:
         "FANGPIN_PG_USER": unquote(parts.username or "postgres"),
         "FANGPIN_PG_PASSWORD": unquote(parts.password or ""),
         "FANGPIN_PG_DATABASE": database_name(url),
+        "PGOPTIONS": _with_pseudonym_key(os.environ.get("PGOPTIONS", "")),
     }
+
+
+def _with_pseudonym_key(options: str) -> str:
+    """libpq options carrying the pseudonym key as the session setting dbt's SQL reads.
+
+    Passing it this way keeps the key out of every compiled SQL file dbt writes to disk.
+    """
+    key = pseudonym_key().replace("\\", "\\\\").replace(" ", "\\ ")
+    return f"{options} -c fangpin.pseudonym_key={key}".strip()
 
 
 def sqlalchemy_url(url: str) -> str:
