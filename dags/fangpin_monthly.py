@@ -1,6 +1,6 @@
 """fangpin_monthly: one month of departmental feeds, from landing area to published marts.
 
-    prepare ─► wait_for_registry ─► load[feed] (mapped) ─► transform ─► audit ─► publish
+    wait_for_registry ─► prepare ─► load[feed] (mapped) ─► transform ─► audit ─► publish
 
 Wiring only: the work is in ``fangpin.monthly``, imported inside the tasks so that parsing
 this file stays cheap. Scheduled on the 6th of each month (the day after feeds are due) for
