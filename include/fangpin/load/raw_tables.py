@@ -47,9 +47,31 @@ def ensure_raw_tables(conn: psycopg.Connection) -> None:
             "select indexname from pg_indexes where schemaname = %s", (RAW_SCHEMA,)
         )
     }
+    statistics = {
+        r[0]
+        for r in conn.execute(
+            "select stxname from pg_statistic_ext where stxnamespace = %s::regnamespace",
+            (RAW_SCHEMA,),
+        )
+    }
     for contract in FEEDS.values():
         if contract.name not in existing:
             conn.execute(raw_table_ddl(contract))
+        if _month_statistics(contract) not in statistics:
+            # The audit's monthly batches filter on extract(year/month from _snapshot_month).
+            # Without statistics on those expressions the planner guesses one row per month and
+            # nests loops over the staging views: 155 s instead of 0.2 s for one check at 10k
+            # households. The loader's ANALYZE fills these statistics.
+            conn.execute(
+                sql.SQL(
+                    "create statistics if not exists {}.{} on "
+                    "(extract(year from _snapshot_month)), (extract(month from _snapshot_month)) "
+                    "from {}.{}"
+                ).format(
+                    sql.Identifier(RAW_SCHEMA), sql.Identifier(_month_statistics(contract)),
+                    sql.Identifier(RAW_SCHEMA), sql.Identifier(contract.name),
+                )
+            )
         if _month_index(contract) not in indexes:
             # The loader deletes a month's rows on every delivery: BRIN makes that a range scan
             # at almost no cost to COPY (rows arrive month by month, so ranges stay tight).
@@ -71,6 +93,10 @@ def ensure_raw_tables(conn: psycopg.Connection) -> None:
                         sql.Identifier(name), sql.SQL(type_),
                     )
                 )
+
+
+def _month_statistics(contract: Feed) -> str:
+    return f"{contract.name}_snapshot_month_parts"
 
 
 def _month_index(contract: Feed) -> str:
