@@ -199,19 +199,50 @@ def validate(
     """
     definition = batch_definition(context, spec, table)
     parameters = {"year": month.year, "month": month.month} if spec.month_column else None
+    with _month_listed_as_asked(parameters):
+        try:
+            batch = definition.get_batch(batch_parameters=parameters)
+        except NoAvailableBatchesError:
+            return None
+        result_format: dict[str, Any] = {
+            "result_format": "COMPLETE",
+            "partial_unexpected_count": sample_size,
+            "include_unexpected_rows": False,
+        }
+        if sample_columns:
+            result_format["unexpected_index_column_names"] = list(sample_columns)
+            result_format["return_unexpected_index_query"] = False
+        # GX gets the batch again to validate it: the listing is skipped there too.
+        return batch.validate(context.suites.get(spec.name), result_format=result_format)
+
+
+@contextmanager
+def _month_listed_as_asked(parameters: dict[str, int] | None) -> Iterator[None]:
+    """Let GX find a monthly batch without listing every month of the table first.
+
+    To get the batch for one (year, month), GX 1.x first runs ``select distinct`` of the year
+    and month over the whole table or view (``param_defaults``) and then picks the pair asked
+    for. On a staging view that ranks every snapshot of a feed, and on a mart holding every
+    month built, that listing costs more than the checks and grows with the history. The audit
+    asks for a month only after ``_Catalog.has_month`` found rows for it, so the listing is
+    replaced, for this call only, by the month asked for; the batch itself (its SQL filter)
+    is GX's own.
+    """
+    if not parameters:
+        yield
+        return
+    from great_expectations.datasource.fluent.sql_datasource import SqlPartitionerYearAndMonth
+
+    original = SqlPartitionerYearAndMonth.param_defaults
+
+    def _asked(self: Any, sql_asset: Any) -> list[dict]:  # noqa: ARG001 - GX's signature
+        return [dict(parameters)]
+
+    SqlPartitionerYearAndMonth.param_defaults = _asked
     try:
-        batch = definition.get_batch(batch_parameters=parameters)
-    except NoAvailableBatchesError:
-        return None
-    result_format: dict[str, Any] = {
-        "result_format": "COMPLETE",
-        "partial_unexpected_count": sample_size,
-        "include_unexpected_rows": False,
-    }
-    if sample_columns:
-        result_format["unexpected_index_column_names"] = list(sample_columns)
-        result_format["return_unexpected_index_query"] = False
-    return batch.validate(context.suites.get(spec.name), result_format=result_format)
+        yield
+    finally:
+        SqlPartitionerYearAndMonth.param_defaults = original
 
 
 # --- data docs -----------------------------------------------------------------------------
