@@ -49,7 +49,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check include dags tests
 
 bench: $(STAMP)
-	$(BIN)/python -m fangpin.bench --sizes $(SIZES)
+	$(BIN)/python -m fangpin.bench --sizes $(SIZES) $(BENCH_ARGS)
+
+bench-small: $(STAMP)
+	$(BIN)/pytest -ra -p no:cacheprovider tests/bench
 
 warehouse-stop: $(STAMP)
 	$(BIN)/fangpin warehouse stop

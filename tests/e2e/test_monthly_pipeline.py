@@ -128,7 +128,8 @@ def test_no_plain_id_number_or_name_reaches_the_marts(published: str) -> None:
         published,
         "select table_name, column_name from information_schema.columns "
         "where table_schema = 'marts' and data_type in ('text', 'character varying') "
-        "and has_table_privilege('evaluator', format('marts.%%I', table_name), 'select')",
+        "and has_table_privilege('evaluator', "
+        "format('%%I.%%I', table_schema, table_name), 'select')",
     )
     for table, column in cols:
         sql = f'select distinct "{column}" from marts."{table}"'
