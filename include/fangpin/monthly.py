@@ -104,12 +104,15 @@ def prepare(url: str, landing: Path, month: date, run_id: str) -> list[str]:
 
 
 def registry_arrived(landing: Path, month: date) -> bool:
-    """Whether both registry feeds have at least one file in the landing area for the month."""
-    folder = landing / f"{month:%Y-%m}"
-    return all(
-        any(p.suffix.lower() in {".csv", ".xlsx"} for p in (folder / feed).glob("*"))
-        for feed in ("registry_households", "registry_members")
-    )
+    """Whether both registry feeds have a data file for the month.
+
+    Asks the loader's own ``feed_files``, so a file counts as arrived exactly when the load
+    would take it (an Excel lock file ``~$….xlsx`` does not).
+    """
+    from fangpin.load.loader import feed_files, month_folder
+
+    folder = month_folder(landing, month)
+    return all(feed_files(folder / feed) for feed in ("registry_households", "registry_members"))
 
 
 def check_registry(url: str, landing: Path, month: date, run_id: str, wait: bool = True) -> bool:

@@ -22,7 +22,7 @@ import shutil
 import time
 import uuid
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -246,7 +246,3 @@ def figures_rows(result: dict) -> list[dict]:
         )
         rows.append(row)
     return rows
-
-
-def as_dict(fig: MonthFigures) -> dict:
-    return asdict(fig)
