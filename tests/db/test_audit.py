@@ -14,6 +14,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from audit_province import (
+    FEB,
     HEAD_ID,
     MAR,
     build_marts,
@@ -194,6 +195,29 @@ def test_failing_rows_are_sampled_where_they_came_from_without_id_numbers(
     assert stored[id_format.label] == id_format.sample_rows
     assert bad_id not in caplog.text and HEAD_ID not in caplog.text
     assert "李四" not in json.dumps([r.sample_rows for r in outcome.results], ensure_ascii=False)
+
+
+def test_a_month_is_audited_on_its_own_rows_and_the_copies_are_dropped(
+    province: str, gx_dir: Path
+):
+    """February's defects are February's audit's business; March's copies do not outlive it."""
+    execute(province, DEFECTS["unknown county"][0].replace("'2021-03-01'", "'2021-02-01'"))
+    execute(
+        province,
+        "update marts_build.fct_household_month set missed_identification = true "
+        "where month = '2021-02-01'",
+    )
+
+    march = audit(province, gx_dir, run_id="march")
+    february = run_audit(province, FEB, "february", gx_dir=gx_dir, docs=False)
+
+    assert march.passed, march.blocking_failures
+    assert {
+        "staging.registry_households/county_code_known",
+        "marts.fct_household_month/missed_identification_rule",
+    } <= set(february.blocking_failures)
+    with psycopg.connect(province) as conn:
+        assert conn.execute("select to_regnamespace('audit_batch')").fetchone()[0] is None
 
 
 def test_a_warning_level_failure_publishes_and_is_recorded(province: str, gx_dir: Path):

@@ -22,7 +22,7 @@ import os
 import shutil
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -38,7 +38,6 @@ from great_expectations.data_context.types.resource_identifiers import (
     ValidationResultIdentifier,
 )
 from great_expectations.exceptions import DataContextError
-from great_expectations.exceptions.exceptions import NoAvailableBatchesError
 
 from fangpin.audit.checks import BLOCKING, Check, SuiteSpec
 from fangpin.warehouse.connection import sqlalchemy_url
@@ -162,87 +161,52 @@ def datasource(context: FileDataContext) -> Any:
         )
 
 
-def asset_name(spec: SuiteSpec, table: str) -> str:
-    return f"{spec.schema or 'build'}.{table}"
+def asset_name(schema: str | None, table: str) -> str:
+    return f"{schema or 'build'}.{table}"
 
 
-def batch_definition(context: FileDataContext, spec: SuiteSpec, table: str) -> Any:
-    """The table asset and batch definition of a suite, added the first time only."""
+def batch_definition(context: FileDataContext, schema: str | None, table: str) -> Any:
+    """The whole-table batch of ``schema.table``, its asset added the first time only.
+
+    Every batch is a whole table: a month-grained suite validates the copy of its month in
+    ``audit_batch`` (``fangpin.audit.batches``), not a monthly partition of the full table.
+    """
     source = datasource(context)
-    name = asset_name(spec, table)
+    name = asset_name(schema, table)
     try:
         asset = source.get_asset(name)
     except LookupError:
-        asset = source.add_table_asset(name, table_name=table, schema_name=spec.schema)
-    definition = f"monthly_{spec.month_column}" if spec.month_column else WHOLE_TABLE
+        asset = source.add_table_asset(name, table_name=table, schema_name=schema)
     try:
-        return asset.get_batch_definition(definition)
+        return asset.get_batch_definition(WHOLE_TABLE)
     except KeyError:
-        if spec.month_column:
-            return asset.add_batch_definition_monthly(definition, column=spec.month_column)
-        return asset.add_batch_definition_whole_table(definition)
+        return asset.add_batch_definition_whole_table(WHOLE_TABLE)
 
 
 def validate(
     context: FileDataContext,
     spec: SuiteSpec,
+    schema: str | None,
     table: str,
-    month: date,
     sample_columns: Sequence[str],
     sample_size: int = 5,
-) -> ExpectationSuiteValidationResult | None:
-    """Validate one suite on its batch; None when a month-grained table has no such month.
+) -> ExpectationSuiteValidationResult:
+    """Validate one suite on the whole of ``schema.table`` (None: the build schema).
 
     The result format returns at most ``sample_size`` failing values per check with the
     ``sample_columns`` that locate the row, and at most 200 rows of a failing query (GX's
     cap), so a completely broken table is never pulled into memory.
     """
-    definition = batch_definition(context, spec, table)
-    parameters = {"year": month.year, "month": month.month} if spec.month_column else None
-    with _month_listed_as_asked(parameters):
-        try:
-            batch = definition.get_batch(batch_parameters=parameters)
-        except NoAvailableBatchesError:
-            return None
-        result_format: dict[str, Any] = {
-            "result_format": "COMPLETE",
-            "partial_unexpected_count": sample_size,
-            "include_unexpected_rows": False,
-        }
-        if sample_columns:
-            result_format["unexpected_index_column_names"] = list(sample_columns)
-            result_format["return_unexpected_index_query"] = False
-        # GX gets the batch again to validate it: the listing is skipped there too.
-        return batch.validate(context.suites.get(spec.name), result_format=result_format)
-
-
-@contextmanager
-def _month_listed_as_asked(parameters: dict[str, int] | None) -> Iterator[None]:
-    """Let GX find a monthly batch without listing every month of the table first.
-
-    To get the batch for one (year, month), GX 1.x first runs ``select distinct`` of the year
-    and month over the whole table or view (``param_defaults``) and then picks the pair asked
-    for. On a staging view that ranks every snapshot of a feed, and on a mart holding every
-    month built, that listing costs more than the checks and grows with the history. The audit
-    asks for a month only after ``_Catalog.has_month`` found rows for it, so the listing is
-    replaced, for this call only, by the month asked for; the batch itself (its SQL filter)
-    is GX's own.
-    """
-    if not parameters:
-        yield
-        return
-    from great_expectations.datasource.fluent.sql_datasource import SqlPartitionerYearAndMonth
-
-    original = SqlPartitionerYearAndMonth.param_defaults
-
-    def _asked(self: Any, sql_asset: Any) -> list[dict]:  # noqa: ARG001 - GX's signature
-        return [dict(parameters)]
-
-    SqlPartitionerYearAndMonth.param_defaults = _asked
-    try:
-        yield
-    finally:
-        SqlPartitionerYearAndMonth.param_defaults = original
+    batch = batch_definition(context, schema, table).get_batch()
+    result_format: dict[str, Any] = {
+        "result_format": "COMPLETE",
+        "partial_unexpected_count": sample_size,
+        "include_unexpected_rows": False,
+    }
+    if sample_columns:
+        result_format["unexpected_index_column_names"] = list(sample_columns)
+        result_format["return_unexpected_index_query"] = False
+    return batch.validate(context.suites.get(spec.name), result_format=result_format)
 
 
 # --- data docs -----------------------------------------------------------------------------

@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from psycopg import sql
 from psycopg.types.json import Jsonb
 
+from fangpin.audit import batches
 from fangpin.audit.checks import (
     BLOCKING,
     SNAPSHOT_COLUMN,
@@ -114,10 +114,16 @@ def run_audit(
     changed_suites = gx_project.sync_suites(context, specs)
     results: list[CheckResult] = []
     validations = []
-    with gx_project.connected(url, schema), psycopg.connect(url, autocommit=True) as conn:
+    with (
+        gx_project.connected(url, schema),
+        psycopg.connect(url, autocommit=True) as conn,
+        batches.batch_schema(conn),
+    ):
         catalog = _Catalog(conn, schema)
         for spec in specs:
+            suite_started = time.perf_counter()
             results += _run_suite(gx_project, context, spec, month, catalog, validations)
+            log.info("suite %s: %.2f s", spec.name, time.perf_counter() - suite_started)
     blocking = [r.label for r in results if not r.passed and r.severity == BLOCKING]
     warnings = [r.label for r in results if not r.passed and r.severity == WARNING]
     _record(url, run_id, month, results)
@@ -152,12 +158,16 @@ def _run_suite(
         return [CheckResult(spec.name, "table_present", unavailable, False, problem)]
     sample_columns = [c for c in spec.sample_columns if c in catalog.columns(spec, table)]
     try:
-        validation = None
-        # GX cannot add a monthly batch definition to a table without rows (it infers the
-        # column's type from one), and an empty month needs no GX at all.
-        if not spec.month_column or catalog.has_month(spec, table, month):
+        if spec.month_column:
+            # The month's rows, copied once; an empty month needs no GX at all.
+            rows = batches.copy_month(catalog.conn, spec, catalog.schema_of(spec), table, month)
+            validation = None if rows == 0 else gx_project.validate(
+                context, spec, batches.SCHEMA, batches.table_name(spec), sample_columns,
+                sample_size=SAMPLE_ROWS,
+            )
+        else:
             validation = gx_project.validate(
-                context, spec, table, month, sample_columns, sample_size=SAMPLE_ROWS
+                context, spec, spec.schema, table, sample_columns, sample_size=SAMPLE_ROWS
             )
     except Exception as error:  # noqa: BLE001 - any failure to run is a failed check
         log.exception("audit suite %s could not run", spec.name)
@@ -302,22 +312,11 @@ class _Catalog:
         ).fetchall():
             self._staging.setdefault(feed, []).append(view)
 
-    def _schema_of(self, spec: SuiteSpec) -> str:
+    def schema_of(self, spec: SuiteSpec) -> str:
         return spec.schema or self.schema
 
     def columns(self, spec: SuiteSpec, table: str) -> list[str]:
-        return self._columns.get((self._schema_of(spec), table), [])
-
-    def has_month(self, spec: SuiteSpec, table: str, month: date) -> bool:
-        """Whether ``table`` has rows for ``month`` (a range test, so an index can serve it)."""
-        query = sql.SQL(
-            "select exists (select 1 from {} where {} >= %s and {} < %s + interval '1 month')"
-        ).format(
-            sql.Identifier(self._schema_of(spec), table),
-            sql.Identifier(spec.month_column),
-            sql.Identifier(spec.month_column),
-        )
-        return bool(self.conn.execute(query, (month, month)).fetchone()[0])
+        return self._columns.get((self.schema_of(spec), table), [])
 
     def resolve(self, spec: SuiteSpec) -> tuple[str | None, str]:
         """The table a suite validates, or None and why not."""
@@ -331,7 +330,7 @@ class _Catalog:
             if spec.month_column not in self.columns(spec, best):
                 return None, f"staging.{best} lacks {spec.month_column}: the month cannot be chosen"
             return best, ""
-        schema = self._schema_of(spec)
+        schema = self.schema_of(spec)
         if (schema, spec.table) in self._columns:
             return spec.table, ""
         state = "is missing" if spec.required else "is not built yet"

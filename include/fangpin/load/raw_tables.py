@@ -57,19 +57,13 @@ def ensure_raw_tables(conn: psycopg.Connection) -> None:
     for contract in FEEDS.values():
         if contract.name not in existing:
             conn.execute(raw_table_ddl(contract))
-        if _month_statistics(contract) not in statistics:
-            # The audit's monthly batches filter on extract(year/month from _snapshot_month).
-            # Without statistics on those expressions the planner guesses one row per month and
-            # nests loops over the staging views: 155 s instead of 0.2 s for one check at 10k
-            # households. The loader's ANALYZE fills these statistics.
+        if _month_statistics(contract) in statistics:
+            # Statistics on extract(year/month from _snapshot_month) served the audit when it
+            # filtered months that way; it now copies a month by range (fangpin.audit.batches)
+            # and nothing reads them, while every ANALYZE would keep computing them.
             conn.execute(
-                sql.SQL(
-                    "create statistics if not exists {}.{} on "
-                    "(extract(year from _snapshot_month)), (extract(month from _snapshot_month)) "
-                    "from {}.{}"
-                ).format(
-                    sql.Identifier(RAW_SCHEMA), sql.Identifier(_month_statistics(contract)),
-                    sql.Identifier(RAW_SCHEMA), sql.Identifier(contract.name),
+                sql.SQL("drop statistics if exists {}.{}").format(
+                    sql.Identifier(RAW_SCHEMA), sql.Identifier(_month_statistics(contract))
                 )
             )
         if _month_index(contract) not in indexes:
