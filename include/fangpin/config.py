@@ -52,3 +52,15 @@ def pseudonym_key() -> str:
     nobody mistakes it for a production secret.
     """
     return os.environ.get("FANGPIN_PSEUDONYM_KEY", "fangpin-development-key-not-for-production")
+
+
+def batch_work_mem() -> str:
+    """``work_mem`` of the pipeline's own batch sessions (dbt, the audit): ``FANGPIN_WORK_MEM``.
+
+    A server's default (4 MB on a stock PostgreSQL) makes every sort of a province-scale month
+    spill to disk; the pipeline's sessions are few (dbt's two threads, one audit) on a machine
+    with memory to spare, so they ask for more for themselves without touching the server's
+    setting for evaluators and BI tools. Empty: the server's own.
+    """
+    return os.environ.get("FANGPIN_WORK_MEM", "256MB").strip()
+

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from fangpin.audit import batches
@@ -34,6 +35,7 @@ from fangpin.audit.checks import (
 )
 from fangpin.config import expectations_dir
 from fangpin.feeds.contracts import FEEDS
+from fangpin.warehouse.connection import batch_options
 
 log = logging.getLogger("fangpin.audit")
 
@@ -116,7 +118,7 @@ def run_audit(
     validations = []
     with (
         gx_project.connected(url, schema),
-        psycopg.connect(url, autocommit=True) as conn,
+        psycopg.connect(url, autocommit=True, options=batch_options()) as conn,
         batches.batch_schema(conn),
     ):
         catalog = _Catalog(conn, schema)
@@ -166,6 +168,7 @@ def _run_suite(
                 sample_size=SAMPLE_ROWS,
             )
         else:
+            rows = catalog.row_count(spec, table)
             validation = gx_project.validate(
                 context, spec, spec.schema, table, sample_columns, sample_size=SAMPLE_ROWS
             )
@@ -181,10 +184,12 @@ def _run_suite(
         ]
     _scrub(validation)
     validations.append(validation)
-    return [_check_result(spec, r, sample_columns) for r in validation.results]
+    return [_check_result(spec, r, sample_columns, rows) for r in validation.results]
 
 
-def _check_result(spec: SuiteSpec, result: Any, sample_columns: Sequence[str]) -> CheckResult:
+def _check_result(
+    spec: SuiteSpec, result: Any, sample_columns: Sequence[str], rows: int
+) -> CheckResult:
     meta = result.expectation_config.meta or {}
     name = meta.get("check") or result.expectation_config.type
     severity = meta.get("severity", BLOCKING)
@@ -197,8 +202,12 @@ def _check_result(spec: SuiteSpec, result: Any, sample_columns: Sequence[str]) -
     if error:
         return CheckResult(spec.name, name, severity, False, f"error: {error}")
     body = result.result or {}
-    rows = [] if result.success else _sample_rows(body, keep)
-    return CheckResult(spec.name, name, severity, bool(result.success), _observed(body), rows)
+    if result.success:
+        # Passing checks ran BOOLEAN_ONLY (gx_project.validate): no counts came back.
+        observed = _observed(body) or f"passed on {rows} rows"
+        return CheckResult(spec.name, name, severity, True, observed)
+    sample = _sample_rows(body, keep)
+    return CheckResult(spec.name, name, severity, False, _observed(body), sample)
 
 
 def _exception_message(info: Any) -> str | None:
@@ -317,6 +326,12 @@ class _Catalog:
 
     def columns(self, spec: SuiteSpec, table: str) -> list[str]:
         return self._columns.get((self.schema_of(spec), table), [])
+
+    def row_count(self, spec: SuiteSpec, table: str) -> int:
+        query = sql.SQL("select count(*) from {}").format(
+            sql.Identifier(self.schema_of(spec), table)
+        )
+        return int(self.conn.execute(query).fetchone()[0])
 
     def resolve(self, spec: SuiteSpec) -> tuple[str | None, str]:
         """The table a suite validates, or None and why not."""

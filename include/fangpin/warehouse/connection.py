@@ -9,7 +9,7 @@ from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 import psycopg
 
-from fangpin.config import configured_warehouse_url, pseudonym_key
+from fangpin.config import batch_work_mem, configured_warehouse_url, pseudonym_key
 
 
 def warehouse_url() -> str:
@@ -53,12 +53,19 @@ def dbt_env(url: str) -> dict[str, str]:
 
 
 def _with_pseudonym_key(options: str) -> str:
-    """libpq options carrying the pseudonym key as the session setting dbt's SQL reads.
+    """libpq options carrying the pseudonym key as the session setting dbt's SQL reads, and
+    the batch sessions' ``work_mem`` (``batch_options``).
 
-    Passing it this way keeps the key out of every compiled SQL file dbt writes to disk.
+    Passing the key this way keeps it out of every compiled SQL file dbt writes to disk.
     """
     key = pseudonym_key().replace("\\", "\\\\").replace(" ", "\\ ")
-    return f"{options} -c fangpin.pseudonym_key={key}".strip()
+    return f"{options} {batch_options()} -c fangpin.pseudonym_key={key}".strip()
+
+
+def batch_options() -> str:
+    """libpq ``options`` for the pipeline's batch sessions: ``-c work_mem=…`` or nothing."""
+    work_mem = batch_work_mem()
+    return f"-c work_mem={work_mem}" if work_mem else ""
 
 
 def sqlalchemy_url(url: str) -> str:
