@@ -23,13 +23,16 @@ makes that explicit for anything else that audits.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import date
+from types import TracebackType
 
 import psycopg
 from psycopg import sql
 
 from fangpin.audit.checks import SuiteSpec
+from fangpin.warehouse.connection import batch_options
 
 SCHEMA = "audit_batch"
 _LOCK = "fangpin.audit"
@@ -84,3 +87,48 @@ def copy_month(
     )
     conn.execute(sql.SQL("analyze {}").format(target))
     return int(conn.execute(sql.SQL("select count(*) from {}").format(target)).fetchone()[0])
+
+
+class MonthCopies:
+    """The copies of one audit, made ahead on a connection and a thread of their own.
+
+    Copying is PostgreSQL's work (a scan, a window, a write) and GX's checks are PostgreSQL's
+    work on another connection: with a copy made while the previous suite is checked, both
+    of the machine's cores are busy. Copies are made in the order they were asked for.
+    """
+
+    def __init__(self, url: str, month: date) -> None:
+        self._url = url
+        self._month = month.replace(day=1)
+        self._futures: dict[str, Future[int]] = {}
+
+    def __enter__(self) -> MonthCopies:
+        self._conn = psycopg.connect(self._url, autocommit=True, options=batch_options())
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="audit-copy")
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._conn.close()
+
+    def ask(self, spec: SuiteSpec, schema: str, table: str) -> None:
+        """Start copying ``spec``'s month of ``schema.table`` (after those asked before)."""
+        self._futures[spec.name] = self._pool.submit(
+            copy_month, self._conn, spec, schema, table, self._month
+        )
+
+    def rows(self, spec: SuiteSpec) -> int:
+        """Wait for ``spec``'s copy; its row count, or the error that stopped it."""
+        return self._futures.pop(spec.name).result()
+
+
+def drop_copy(conn: psycopg.Connection, spec: SuiteSpec) -> None:
+    """A suite's copy is dropped once checked: the schema never holds every month's slice."""
+    conn.execute(
+        sql.SQL("drop table if exists {}").format(sql.Identifier(SCHEMA, table_name(spec)))
+    )

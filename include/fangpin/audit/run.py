@@ -122,10 +122,19 @@ def run_audit(
         batches.batch_schema(conn),
     ):
         catalog = _Catalog(conn, schema)
-        for spec in specs:
-            suite_started = time.perf_counter()
-            results += _run_suite(gx_project, context, spec, month, catalog, validations)
-            log.info("suite %s: %.2f s", spec.name, time.perf_counter() - suite_started)
+        tables = {spec.name: catalog.resolve(spec) for spec in specs}
+        with batches.MonthCopies(url, month) as copies:
+            for spec in specs:
+                table, _ = tables[spec.name]
+                if spec.month_column and table is not None:
+                    copies.ask(spec, catalog.schema_of(spec), table)
+            for spec in specs:
+                suite_started = time.perf_counter()
+                results += _run_suite(
+                    gx_project, context, spec, month, catalog, tables[spec.name], copies,
+                    validations,
+                )
+                log.info("suite %s: %.2f s", spec.name, time.perf_counter() - suite_started)
     blocking = [r.label for r in results if not r.passed and r.severity == BLOCKING]
     warnings = [r.label for r in results if not r.passed and r.severity == WARNING]
     _record(url, run_id, month, results)
@@ -151,22 +160,25 @@ def _run_suite(
     spec: SuiteSpec,
     month: date,
     catalog: _Catalog,
+    resolved: tuple[str | None, str],
+    copies: batches.MonthCopies,
     validations: list,
 ) -> list[CheckResult]:
     # A suite that cannot run fails closed, unless its table is one that may not exist yet.
     unavailable: Severity = BLOCKING if spec.required else WARNING
-    table, problem = catalog.resolve(spec)
+    table, problem = resolved
     if table is None:
         return [CheckResult(spec.name, "table_present", unavailable, False, problem)]
     sample_columns = [c for c in spec.sample_columns if c in catalog.columns(spec, table)]
     try:
         if spec.month_column:
             # The month's rows, copied once; an empty month needs no GX at all.
-            rows = batches.copy_month(catalog.conn, spec, catalog.schema_of(spec), table, month)
+            rows = copies.rows(spec)
             validation = None if rows == 0 else gx_project.validate(
                 context, spec, batches.SCHEMA, batches.table_name(spec), sample_columns,
                 sample_size=SAMPLE_ROWS,
             )
+            batches.drop_copy(catalog.conn, spec)
         else:
             rows = catalog.row_count(spec, table)
             validation = gx_project.validate(
