@@ -27,7 +27,7 @@ import psycopg
 from psycopg import sql
 
 from fangpin.feeds import contracts
-from fangpin.feeds.read import FeedFile, FeedRejected, FileInfo, inspect_file
+from fangpin.feeds.read import FeedFile, FeedRejected, FileInfo, Lines, inspect_file
 from fangpin.feeds.rows import RowInvalid, RowNormaliser, copy_escape, row_received
 
 log = logging.getLogger(__name__)
@@ -307,7 +307,8 @@ def _load_file(
     ):
         prefix = f"{load_id}\t{month.isoformat()}\t{copy_escape(info.name)}\t"
         normaliser = RowNormaliser(
-            contract, reader.match.positions, reader.match.absent, prefix=prefix
+            contract, reader.match.positions, reader.match.absent, prefix=prefix,
+            width=len(reader.header),
         )
         result.unknown_columns = list(reader.unknown_columns)
         quarantine_prefix = "\t".join(
@@ -363,44 +364,92 @@ def _stream_rows(
 ) -> tuple[int, int, int]:
     """The hot loop: normalise, de-duplicate, buffer COPY lines, flush in big writes.
 
-    Returns (read, loaded, quarantined). A duplicate of the snapshot's unique key (household_id
-    of the household registry, id_number of the member registry) keeps the first occurrence in
-    file-name then line order and sets later ones aside as ``duplicate_key``.
+    Returns (read, loaded, quarantined). Quote-free runs of a CSV file (``Lines``) go through
+    the normaliser's generated ``block`` function, which stops at the first line it cannot
+    prove valid; that one line is decided here like any other row, and the block goes on
+    from the next, so every row is still decided in file order. A duplicate of the
+    snapshot's unique key (household_id of the household registry, id_number of the member
+    registry) keeps the first occurrence in file-name then line order and sets later ones
+    aside as ``duplicate_key``.
     """
-    fast, slow, key_of = normaliser.fast, normaliser.slow, normaliser.key
-    unique = normaliser.key_index is not None
-    key_name = normaliser.columns[normaliser.key_index].name if unique else ""
-    buffer: list[str] = []
-    append = buffer.append
-    read = quarantined = 0
-    tag = number << 40
-    for line_no, row in reader.rows():
-        read += 1
-        try:
-            line = fast(row, line_no)
-        except Exception:
-            try:
-                line = slow(row, line_no)
-            except RowInvalid as exc:
-                set_aside(line_no, exc.reason, exc.detail, row)
-                quarantined += 1
-                continue
-        if unique:
-            key = key_of(line)
-            first = seen.get(key)
-            if first is not None:
-                where = f"{names[first >> 40]} line {first & ((1 << 40) - 1)}"
-                set_aside(line_no, "duplicate_key", f"{key_name} {key} already in {where}", row)
-                quarantined += 1
-                continue
-            seen[key] = tag | line_no
-        append(line)
+    stream = _RowStream(normaliser, set_aside, seen, names, number)
+    block = normaliser.block
+    buffer = stream.buffer
+    for chunk in reader.blocks():
+        if isinstance(chunk, Lines):
+            lines, first = chunk.lines, chunk.first
+            stream.read += len(lines)
+            i, end = 0, len(lines)
+            while i < end:
+                if block is not None:
+                    i = block(lines, i, first, buffer, seen, stream.tag)
+                    if i == end:
+                        break
+                row = lines[i].split(",")
+                if any(row):
+                    stream.row(first + i, row)
+                else:
+                    stream.read -= 1  # a blank line is not a record
+                i += 1
+        else:
+            stream.read += len(chunk)
+            for line_no, row in chunk:
+                stream.row(line_no, row)
         if len(buffer) >= _FLUSH_ROWS:
             write("".join(buffer))
             buffer.clear()
     if buffer:
         write("".join(buffer))
-    return read, read - quarantined, quarantined
+    return stream.read, stream.read - stream.quarantined, stream.quarantined
+
+
+class _RowStream:
+    """One file's rows decided one at a time (``fast`` then ``slow``), with the counts, the
+    COPY buffer and the duplicate-key bookkeeping ``_stream_rows`` shares with the block
+    path."""
+
+    def __init__(
+        self,
+        normaliser: RowNormaliser,
+        set_aside: Callable[[int, str, str, Sequence[Any]], None],
+        seen: dict[str, int],
+        names: Sequence[str],
+        number: int,
+    ) -> None:
+        self.normaliser = normaliser
+        self.set_aside = set_aside
+        self.seen = seen
+        self.names = names
+        self.tag = number << 40
+        self.unique = normaliser.key_index is not None
+        self.key_name = normaliser.columns[normaliser.key_index].name if self.unique else ""
+        self.buffer: list[str] = []
+        self.read = 0
+        self.quarantined = 0
+
+    def row(self, line_no: int, row: Sequence[Any]) -> None:
+        """Decide one row: into the COPY buffer, or set aside with its reason."""
+        try:
+            line = self.normaliser.fast(row, line_no)
+        except Exception:
+            try:
+                line = self.normaliser.slow(row, line_no)
+            except RowInvalid as exc:
+                self.set_aside(line_no, exc.reason, exc.detail, row)
+                self.quarantined += 1
+                return
+        if self.unique:
+            key = self.normaliser.key(line)
+            first = self.seen.get(key)
+            if first is not None:
+                where = f"{self.names[first >> 40]} line {first & ((1 << 40) - 1)}"
+                self.set_aside(
+                    line_no, "duplicate_key", f"{self.key_name} {key} already in {where}", row
+                )
+                self.quarantined += 1
+                return
+            self.seen[key] = self.tag | line_no
+        self.buffer.append(line)
 
 
 def _record_failure(
