@@ -227,11 +227,19 @@ def match_header(header: Sequence[Any], contract: Feed, label: str) -> HeaderMat
 
 
 class Lines(NamedTuple):
-    """Raw CSV records without their line ending: no quote, no lone carriage return, so each
-    is exactly ``line.split(",")``; ``lines[k]`` is line ``first + k`` of the file."""
+    """A run of raw CSV records with no quote and no lone carriage return, so that each line
+    is exactly ``line.split(",")``. ``text`` holds ``count`` lines, each ending in ``\\n``
+    (``\\r\\n`` made ``\\n``); the first is line ``first`` of the file."""
 
     first: int
-    lines: list[str]
+    text: str
+    count: int
+
+    def lines(self) -> list[str]:
+        """The records, without their line ending."""
+        found = self.text.split("\n")
+        found.pop()
+        return found
 
 
 #: What ``FeedFile.blocks`` yields: raw lines, or ``(line_no, cells)`` of non-blank records.
@@ -302,14 +310,18 @@ class FeedFile:
             while chunk := text.readlines(BLOCK_CHARS):
                 start = done + 1
                 joined = "".join(chunk)
-                if '"' not in joined and joined.count("\r") == joined.count("\r\n"):
-                    lines = joined.replace("\r\n", "\n").split("\n")
-                    if lines[-1] == "":
-                        lines.pop()
-                    if max(map(len, lines)) <= limit:  # longer: let csv raise its error
-                        yield Lines(done + 1, lines)
-                        done += len(lines)
-                        continue
+                if (
+                    '"' not in joined
+                    and joined.count("\r") == joined.count("\r\n")
+                    and max(map(len, chunk)) <= limit  # longer: let csv raise its error
+                ):
+                    if "\r" in joined:
+                        joined = joined.replace("\r\n", "\n")
+                    if not joined.endswith("\n"):
+                        joined += "\n"
+                    yield Lines(done + 1, joined, len(chunk))
+                    done += len(chunk)
+                    continue
                 reader = csv.reader(itertools.chain(chunk, text))
                 rows: list[tuple[int, list[str]]] = []
                 while reader.line_num < len(chunk):
@@ -378,7 +390,7 @@ class FeedFile:
         """``(line_no, cells)`` of every non-blank record."""
         for block in self._blocks:
             if isinstance(block, Lines):
-                for number, line in enumerate(block.lines, start=block.first):
+                for number, line in enumerate(block.lines(), start=block.first):
                     row = line.split(",")
                     if any(row):
                         yield number, row

@@ -192,7 +192,8 @@ def load_feed_month(
         return FeedLoadResult(feed, month, "absent", message=f"no files in {folder}")
 
     infos = [inspect_file(p) for p in paths]
-    with psycopg.connect(url, autocommit=True) as conn:
+    # UTF-8 on the wire: the bulk path hands COPY bytes it encoded itself.
+    with psycopg.connect(url, autocommit=True, client_encoding="UTF8") as conn:
         try:
             with conn.transaction():
                 result = _load_delivery(conn, contract, month, infos, run_id)
@@ -356,7 +357,7 @@ def _load_file(
 def _stream_rows(
     reader: FeedFile,
     normaliser: RowNormaliser,
-    write: Callable[[str], None],
+    write: Callable[[str | bytes], None],
     set_aside: Callable[[int, str, str, Sequence[Any]], None],
     seen: dict[str, int],
     names: Sequence[str],
@@ -364,12 +365,14 @@ def _stream_rows(
 ) -> tuple[int, int, int]:
     """The hot loop: normalise, de-duplicate, buffer COPY lines, flush in big writes.
 
-    Returns (read, loaded, quarantined). Quote-free runs of a CSV file (``Lines``) go through
-    the normaliser's generated ``block`` function, which stops at the first line it cannot
-    prove valid; that one line is decided here like any other row, and the block goes on
-    from the next, so every row is still decided in file order. A duplicate of the
-    snapshot's unique key (household_id of the household registry, id_number of the member
-    registry) keeps the first occurrence in file-name then line order and sets later ones
+    Returns (read, loaded, quarantined). A quote-free run of a CSV file (``Lines``) whose
+    lines are all valid and canonical goes to COPY in one piece (``RowNormaliser.bulk``);
+    any other such run goes through the normaliser's generated ``block`` function, which
+    stops at the first line it cannot prove valid; that one line is decided here like any
+    other row, and the block goes on from the next, so every row is still decided in file
+    order. A duplicate of the snapshot's unique key (household_id of the household registry,
+    id_number of the member registry) keeps the first occurrence in file-name then line order
+    and sets later ones
     aside as ``duplicate_key``.
     """
     stream = _RowStream(normaliser, set_aside, seen, names, number)
@@ -377,8 +380,15 @@ def _stream_rows(
     buffer = stream.buffer
     for chunk in reader.blocks():
         if isinstance(chunk, Lines):
-            lines, first = chunk.lines, chunk.first
-            stream.read += len(lines)
+            stream.read += chunk.count
+            clean = normaliser.bulk(chunk.text, chunk.first, chunk.count)
+            if clean is not None:
+                if buffer:
+                    write("".join(buffer))
+                    buffer.clear()
+                write(clean)
+                continue
+            lines, first = chunk.lines(), chunk.first
             i, end = 0, len(lines)
             while i < end:
                 if block is not None:
