@@ -377,3 +377,98 @@ def test_a_conditional_requirement_can_be_enforced_by_the_contract():
 
 def test_copy_escape():
     assert copy_escape("a\\b\tc\nd\re") == "a\\\\b\\tc\\nd\\re"
+
+
+# --------------------------------------------------------------------------- block and bulk
+
+CANONICAL_ROWS = [
+    [VALID_X, "张三", "S1", "一中", "junior", "enrolled", "2021-09-01", "1000.5"],
+    [make_id(), "李 四", "S2", "", "senior", "dropped_out", "1999-12-31", ""],
+    [make_id("140105", "20000229", "001"), "王五", "S3", "二中", "primary", "graduated",
+     "2020-02-28", "0"],
+]
+
+NOT_CANONICAL = [
+    [VALID_X, "张三", "S1", "", "初中", "在校", "2021-09-01", "1"],  # Chinese labels
+    [VALID_X.lower(), "张三", "S1", "", "junior", "enrolled", "2021-09-01", "1"],  # lower x
+    [VALID_X, " 张三", "S1", "", "junior", "enrolled", "2021-09-01", "1"],  # space to trim
+    [VALID_X, "张三", "S1", "", "junior", "enrolled", "2020-02-29", "1"],  # leap day: exact path
+    [VALID_X, "张三", "S1", "", "junior", "enrolled", "2021/9/1", "1"],  # other date form
+    [VALID_X, "张三", "S1", "", "junior", "enrolled", "2021-02-30", "1"],  # no such day
+    [VALID_X, "张三", "S1", "", "junior", "enrolled", "2021-09-01", "1,000"],
+    [VALID_X, "a\\b", "S1", "", "junior", "enrolled", "2021-09-01", "1"],  # to escape
+    [VALID_X, "", "S1", "", "junior", "enrolled", "2021-09-01", "1"],  # required empty
+    [VALID_X[:-1] + "1", "张三", "S1", "", "junior", "enrolled", "2021-09-01", "1"],  # check
+    [make_id("140105", "19800230", "123"), "张三", "S1", "", "junior", "enrolled",
+     "2021-09-01", "1"],  # no such birth date
+    [make_id("140105", "20991231", "123"), "张三", "S1", "", "junior", "enrolled",
+     "2021-09-01", "1"],  # born in the future
+    [make_id("140105", "18991231", "123"), "张三", "S1", "", "junior", "enrolled",
+     "2021-09-01", "1"],  # born before 1900
+    [VALID_X, "张三", "S1", "", "junior", "enrolled", "2021-09-01"],  # short row
+    [VALID_X, "张三", "S1", "", "junior", "enrolled", "2021-09-01", "1", "extra"],
+]
+
+
+def _exact(norm: RowNormaliser, rows: list[list[str]], first: int) -> str:
+    return "".join(norm.slow(row, first + n) for n, row in enumerate(rows))
+
+
+def test_the_bulk_path_writes_what_the_exact_rules_write():
+    norm = education_normaliser()
+    text = "".join(",".join(row) + "\n" for row in CANONICAL_ROWS)
+    bulk = norm.bulk(text, 2, len(CANONICAL_ROWS))
+    assert bulk is not None
+    assert bulk.decode() == _exact(norm, CANONICAL_ROWS, 2)
+
+
+@pytest.mark.parametrize("row", NOT_CANONICAL)
+def test_the_bulk_path_leaves_any_other_line_to_the_row_paths(row: list[str]):
+    """One such line anywhere in a run sends the whole run down the per-line paths."""
+    norm = education_normaliser()
+    rows = [*CANONICAL_ROWS, row, *CANONICAL_ROWS]
+    text = "".join(",".join(r) + "\n" for r in rows)
+    assert norm.bulk(text, 2, len(rows)) is None
+
+
+@pytest.mark.parametrize("row", CANONICAL_ROWS + NOT_CANONICAL)
+def test_the_block_path_agrees_with_the_exact_rules(row: list[str]):
+    """``block`` takes a line only if it writes what ``slow`` writes; others stop it."""
+    norm = education_normaliser()
+    for _ in range(2):  # the second time the caches are warm
+        out: list[str] = []
+        stop = norm.block([",".join(row)], 0, 7, out, {}, 0)
+        try:
+            exact = norm.slow(row, 7)
+        except RowInvalid:
+            exact = None
+        if stop == 1:
+            assert out == [exact]
+        else:
+            assert stop == 0 and out == []
+
+
+def test_no_bulk_path_for_layouts_it_cannot_prove():
+    header = [*[c.name for c in contracts.EDUCATION.columns], "备注"]  # an unknown column
+    match = match_header(header, contracts.EDUCATION, "t.csv")
+    unknown = RowNormaliser(contracts.EDUCATION, match.positions, match.absent, width=9)
+    assert unknown.bulk(",".join([*CANONICAL_ROWS[0], "x"]) + "\n", 2, 1) is None
+    members = contracts.REGISTRY_MEMBERS  # a unique key: duplicates are decided row by row
+    match = match_header([c.name for c in members.columns], members, "m.csv")
+    assert RowNormaliser(members, match.positions, match.absent).bulk("", 2, 0) is None
+
+
+def test_the_block_path_stops_at_a_duplicate_key_without_recording_it():
+    members = contracts.REGISTRY_MEMBERS
+    match = match_header([c.name for c in members.columns], members, "m.csv")
+    norm = RowNormaliser(members, match.positions, match.absent, prefix="P\t")
+    first = ["H1", VALID_X, "张三", "head", "ordinary", "healthy"]
+    second = ["H1", make_id(), "李四", "child", "none", "healthy"]
+    norm.slow(first, 2)  # fills the caches (and the id's region) as the loader's first miss
+    norm.slow(second, 3)
+    seen: dict[str, int] = {}
+    out: list[str] = []
+    lines = [",".join(first), ",".join(second), ",".join(first)]
+    assert norm.block(lines, 0, 2, out, seen, 0) == 2  # stops at the repeated id
+    assert out == [norm.slow(first, 2), norm.slow(second, 3)]
+    assert seen == {VALID_X: 2, make_id(): 3}

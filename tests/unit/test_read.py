@@ -183,3 +183,43 @@ def test_an_alias_in_the_contract_is_a_header_too():
     feed = dataclasses.replace(EDU, columns=(id_col, *EDU.columns[1:]))
     match = match_header([" 公民身份号码 ", *HEADER[1:]], feed, "x.csv")
     assert match.positions[0][1].name == "id_number" and not match.unknown_columns
+
+
+def _csv_module_rows(path: Path) -> list[tuple[int, list[str]]]:
+    """What ``csv.reader`` alone makes of a file: the reference for the block reader."""
+    import csv
+
+    with path.open(encoding="utf-8", newline="") as fh:
+        reader = csv.reader(fh)
+        next(reader)
+        found, previous = [], reader.line_num
+        for row in reader:
+            start, previous = previous + 1, reader.line_num
+            if any(row):
+                found.append((start, row))
+        return found
+
+
+@pytest.mark.parametrize("ending", ["\n", "\r\n", "\r"])
+@pytest.mark.parametrize("block_chars", [1, 60, 1 << 20])
+def test_blocks_of_raw_lines_read_as_the_csv_module_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ending: str, block_chars: int
+):
+    """Quote-free runs become raw ``Lines``, the rest goes through ``csv.reader`` - with the
+    same cells and line numbers, whatever the block size and line ending."""
+    from fangpin.feeds import read
+
+    monkeypatch.setattr(read, "BLOCK_CHARS", block_chars)
+    lines = [
+        ",".join(HEADER), ",".join(ROW), "", ",,,,,,,", ",".join(ROW[:5]),
+        '11010519491231002X,"张,三",S1,"多行' + ending + '学校",初中,在校,2021-09-01,"1,000"',
+        ",".join(ROW), ",".join([*ROW, "extra"]), ",".join(ROW),
+    ]
+    path = tmp_path / "b.csv"
+    path.write_text(ending.join(lines), encoding="utf-8", newline="")
+    with open_feed_file(path, EDU) as reader:
+        kinds = {type(b).__name__ for b in reader.blocks()}
+    with open_feed_file(path, EDU) as reader:
+        assert list(reader.rows()) == _csv_module_rows(path)
+    if ending != "\r" and block_chars < 1 << 20:  # one big block holds the quoted record
+        assert kinds == {"Lines", "list"}
