@@ -472,3 +472,20 @@ def test_the_block_path_stops_at_a_duplicate_key_without_recording_it():
     assert norm.block(lines, 0, 2, out, seen, 0) == 2  # stops at the repeated id
     assert out == [norm.slow(first, 2), norm.slow(second, 3)]
     assert seen == {VALID_X: 2, make_id(): 3}
+
+
+def test_the_bulk_path_writes_null_for_empty_cells_anywhere():
+    feed = Feed("t", "t", (
+        Column("note", "备注", Kind.TEXT),
+        Column("id_number", "身份证号", Kind.ID, required=True),
+        Column("a", "甲", Kind.AMOUNT),
+        Column("b", "乙", Kind.DATE),
+        Column("c", "丙", Kind.TEXT),
+    ))
+    match = match_header(["note", "id_number", "a", "b", "c"], feed, "t.csv")
+    norm = RowNormaliser(feed, match.positions, match.absent, prefix="P%s\t", width=5)
+    rows = [["", VALID_X, "", "", ""], ["x", VALID_X, "1", "2021-01-01", "y"],
+            ["", VALID_X, "", "2021-01-01", ""], ["x", VALID_X, "2", "", "y"]]
+    text = "".join(",".join(r) + "\n" for r in rows)
+    bulk = norm.bulk(text, 2, len(rows))
+    assert bulk is not None and bulk.decode() == _exact(norm, rows, 2)

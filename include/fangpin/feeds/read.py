@@ -309,17 +309,9 @@ class FeedFile:
         try:
             while chunk := text.readlines(BLOCK_CHARS):
                 start = done + 1
-                joined = "".join(chunk)
-                if (
-                    '"' not in joined
-                    and joined.count("\r") == joined.count("\r\n")
-                    and max(map(len, chunk)) <= limit  # longer: let csv raise its error
-                ):
-                    if "\r" in joined:
-                        joined = joined.replace("\r\n", "\n")
-                    if not joined.endswith("\n"):
-                        joined += "\n"
-                    yield Lines(done + 1, joined, len(chunk))
+                plain = _plain_run(chunk, limit)
+                if plain is not None:
+                    yield Lines(done + 1, plain, len(chunk))
                     done += len(chunk)
                     continue
                 reader = csv.reader(itertools.chain(chunk, text))
@@ -407,6 +399,21 @@ class FeedFile:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _plain_run(chunk: list[str], limit: int) -> str | None:
+    """The lines of ``chunk`` as one text of ``\\n``-ended lines, if each is exactly
+    ``line.split(",")`` to the csv module: no quote, no carriage return but in ``\\r\\n``,
+    no line longer than the csv field limit (the csv module then raises its error). Else None.
+    """
+    joined = "".join(chunk)
+    if '"' in joined or max(map(len, chunk)) > limit:
+        return None
+    if "\r" in joined:
+        if joined.count("\r") != joined.count("\r\n"):
+            return None  # a lone carriage return ends a record for the csv module
+        joined = joined.replace("\r\n", "\n")
+    return joined if joined.endswith("\n") else joined + "\n"
 
 
 def open_feed_file(path: Path | FileInfo, contract: Feed, label: str | None = None) -> FeedFile:

@@ -281,14 +281,21 @@ def ids_valid(data: bytes, count: int, width: int, columns: Sequence[int]) -> bo
 class _Bulk:
     """The bulk path of one layout (see ``RowNormaliser.bulk``)."""
 
-    def __init__(self, pattern: str, width: int, ids: list[int], prefix: str, suffix: str,
-                 nullable: bool) -> None:
+    def __init__(
+        self, pattern: str, width: int, ids: list[int], prefix: str, suffix: str,
+        optional: list[bool],
+    ) -> None:
         self.match = re.compile(f"(?:{pattern}\\n)*+").fullmatch
         self.width = width
         self.ids = ids
         line = prefix.replace("%", "%%") + "%d\t%s" + suffix.replace("%", "%%") + "\n"
         self.format = line.encode("utf-8").__mod__
-        self.nullable = nullable
+        # Where an empty cell can be (only optional ones can: the regex proved the rest), and
+        # so which of the byte replacements that write \N there are needed. Each is a pass
+        # over the run, so only those that can match are made.
+        self.first_empty = optional[0]
+        self.middle_empty = any(optional[1:-1])
+        self.last_empty = optional[-1] and width > 1
 
     @classmethod
     def for_layout(cls, norm: RowNormaliser) -> _Bulk | None:
@@ -303,8 +310,8 @@ class _Bulk:
                 return None
             cells.append(cell)
         ids = [i for i, col in enumerate(norm.columns) if col.kind is Kind.ID]
-        nullable = not all(col.required for col in norm.columns)
-        return cls(",".join(cells), norm.width, ids, norm.prefix, norm.absent_suffix, nullable)
+        optional = [not col.required for col in norm.columns]
+        return cls(",".join(cells), norm.width, ids, norm.prefix, norm.absent_suffix, optional)
 
     def __call__(self, text: str, first: int, count: int) -> bytes | None:
         if not self.match(text):
@@ -312,13 +319,23 @@ class _Bulk:
         data = text.encode("utf-8")
         if self.ids and not ids_valid(data, count, self.width, self.ids):
             return None
+        data = self.nulls(data)
         pieces = data.translate(_COMMA_TO_TAB).split(b"\n")
         pieces.pop()
-        out = b"".join(map(self.format, zip(range(first, first + count), pieces, strict=True)))
-        if self.nullable:  # every cell follows a tab: an empty one is \t\t or \t\n
-            out = out.replace(b"\t\t", b"\t\\N\t").replace(b"\t\t", b"\t\\N\t")
-            out = out.replace(b"\t\n", b"\t\\N\n")
-        return out
+        return b"".join(map(self.format, zip(range(first, first + count), pieces, strict=True)))
+
+    def nulls(self, data: bytes) -> bytes:
+        """``\\N`` in every empty cell of proven lines (cells hold no comma, so an empty one
+        is ``,,``, a line's last ``,\\n`` or first ``\\n,``)."""
+        if self.middle_empty:
+            data = data.replace(b",,", b",\\N,").replace(b",,", b",\\N,")
+        if self.last_empty:
+            data = data.replace(b",\n", b",\\N\n")
+        if self.first_empty:
+            data = data.replace(b"\n,", b"\n\\N,")
+            if data.startswith(b","):
+                data = b"\\N" + data
+        return data
 
 
 # --------------------------------------------------------------------------- rows
