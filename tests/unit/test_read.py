@@ -78,6 +78,38 @@ def test_a_utf8_file_with_a_bad_byte_later_is_rejected_naming_file_and_line(tmp_
     assert "2021-12/education/broken.csv" in message and "UTF-8" in message
     assert f"line {3 + SNIFF_BYTES // 4}" in message
 
+    # The loader leaves the decoding to the reader; the file is rejected all the same, with the
+    # same message, when the reader reaches the bad byte.
+    lazy = inspect_file(path, decode=False)
+    assert lazy.checksum == info.checksum and lazy.file_format == "csv-utf8"
+    assert lazy.problem is None and not lazy.decoded
+    with open_feed_file(lazy, EDU, "2021-12/education/broken.csv") as reader:
+        with pytest.raises(FeedRejected) as late:
+            list(reader.rows())
+    assert str(late.value) == message
+
+
+@pytest.mark.parametrize(
+    "prefix,decoded",
+    [(",".join(HEADER).encode(), False), (codecs.BOM_UTF8 + b"id_number,name", False),
+     (b"id_number,name", True), (",".join(HEADER).encode("gb18030"), True)],
+)
+def test_decoding_is_left_to_the_reader_only_when_the_prefix_settles_the_encoding(
+    tmp_path: Path, prefix: bytes, decoded: bool
+):
+    """A UTF-8 prefix with Chinese in it (or a BOM) settles it; pure ASCII or GB18030 do not."""
+    path = tmp_path / "p.csv"
+    path.write_bytes(prefix + b"\n")
+    assert inspect_file(path, decode=False).decoded is decoded
+    assert inspect_file(path).decoded
+
+
+def test_a_nul_byte_is_found_without_the_decoding_pass(tmp_path: Path):
+    path = tmp_path / "n.csv"
+    path.write_bytes((",".join(HEADER) + "\n").encode() + b"a\x00b\n")
+    lazy = inspect_file(path, decode=False)
+    assert lazy.decoded and lazy.problem and "NUL" in lazy.problem
+
 
 def test_a_utf16_file_is_rejected_not_misread(tmp_path: Path):
     path = tmp_path / "u16.csv"

@@ -1,10 +1,13 @@
 """Reading feed files: which encoding, which columns, then the rows one at a time.
 
 Nothing here holds a whole file in memory. A CSV is hashed and its encoding validated in one
-streaming pass (``inspect_file``), then read again through ``csv.reader``; an XLSX is read by
-openpyxl in read-only mode. Problems that make a file unusable as a whole (undecodable bytes,
-a missing required column, no header) raise ``FeedRejected`` with a message that names the
-file, the feed and the column, because that message is what the operator sees in Airflow.
+streaming pass (``inspect_file``; the loader lets the reader's decoding be that validation when
+the first 64 KiB settle the encoding), then read again in blocks of lines: quote-free runs as
+raw text for the loader's block and bulk paths, the rest through ``csv.reader``; an XLSX is
+read by openpyxl in read-only mode. Problems that make a file unusable as a whole
+(undecodable bytes, a missing required column, no header) raise ``FeedRejected`` with a
+message that names the file, the feed and the column, because that message is what the
+operator sees in Airflow.
 """
 
 from __future__ import annotations
@@ -79,6 +82,7 @@ class FileInfo:
     file_format: str  # csv-utf8, csv-utf8-bom, csv-gb18030, xlsx
     encoding: str | None  # None for xlsx
     problem: str | None = None  # why the bytes cannot be read; the file is then rejected
+    decoded: bool = True  # every byte decoded (False: left to the reader, see inspect_file)
 
     @property
     def name(self) -> str:
@@ -89,7 +93,7 @@ def is_xlsx(path: Path) -> bool:
     return path.suffix.lower() == ".xlsx"
 
 
-def inspect_file(path: Path) -> FileInfo:
+def inspect_file(path: Path, decode: bool = True) -> FileInfo:
     """Hash a file and, for a CSV, settle its encoding by decoding every byte once.
 
     The encoding is sniffed from the first 64 KiB. If the prefix was pure ASCII (no evidence
@@ -97,6 +101,13 @@ def inspect_file(path: Path) -> FileInfo:
     export whose first Chinese character comes late. If the prefix proved UTF-8 (or had a BOM)
     and a later byte fails, the file is corrupt: ``problem`` names the line, and the loader
     rejects it rather than loading mojibake. NUL bytes (UTF-16, binary) are rejected too.
+
+    ``decode=False`` (the loader) skips that decoding pass when the first 64 KiB already settle
+    the encoding (a BOM, or non-ASCII text that is valid UTF-8): the reader decodes every byte
+    anyway, and if it fails, ``FeedFile`` runs the full inspection then and rejects the file
+    with exactly the problem this function would have found. It saves a pass over the bytes
+    (~0.2 s of a 1 M-row file) on every good file. A NUL byte, or a prefix that settles
+    nothing, still gets the full inspection here.
     """
     stat = path.stat()
     arrived_at = datetime.fromtimestamp(stat.st_mtime, tz=UTC)
@@ -110,6 +121,18 @@ def inspect_file(path: Path) -> FileInfo:
     with path.open("rb") as fh:
         prefix = fh.read(SNIFF_BYTES)
     encoding = detect_encoding(prefix)
+    if not decode and _settled(prefix, encoding):
+        nul = False
+        with path.open("rb") as fh:
+            while chunk := fh.read(_CHUNK):
+                digest.update(chunk)
+                nul = nul or b"\x00" in chunk
+        if not nul:
+            return FileInfo(
+                path, digest.hexdigest(), stat.st_size, arrived_at,
+                FORMAT_BY_ENCODING[encoding], encoding, None, decoded=False,
+            )
+        return inspect_file(path)
     problem, at = _validate(path, encoding, digest)
     if prefix.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         problem = "is UTF-16 (it starts with a UTF-16 byte-order mark), not UTF-8 or GB18030"
@@ -128,6 +151,15 @@ def inspect_file(path: Path) -> FileInfo:
         path, digest.hexdigest(), stat.st_size, arrived_at, FORMAT_BY_ENCODING[encoding],
         encoding, problem,
     )
+
+
+def _settled(prefix: bytes, encoding: str) -> bool:
+    """Whether a file's first bytes alone fix its encoding: a UTF-8 BOM, or UTF-8 with at
+    least one non-ASCII character (a later bad byte then makes the file corrupt, never
+    GB18030)."""
+    if prefix.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return False
+    return encoding == "utf-8-sig" or (encoding == "utf-8" and not prefix.isascii())
 
 
 def _validate(path: Path, encoding: str, digest: Any) -> tuple[str | None, int]:
@@ -260,10 +292,7 @@ class FeedFile:
         self.label = label
         self._close: list[Any] = []
         if info.problem:
-            raise FeedRejected(
-                f"{label}: {info.problem}; re-export it as UTF-8 (feed {contract.name})",
-                feed=contract.name, file_name=info.name,
-            )
+            raise self._rejected(info.problem)
         self._blocks: Iterator[Block]
         if info.file_format == "xlsx":
             header, self._blocks = self._open_xlsx()
@@ -359,9 +388,21 @@ class FeedFile:
         return (list(header) if header is not None else None), blocks()
 
     def _unreadable(self, line: int, exc: Exception) -> FeedRejected:
+        if isinstance(exc, UnicodeDecodeError) and not self.info.decoded:
+            # The bytes were left to us to decode (inspect_file(decode=False)): say what the
+            # full inspection says, as if it had rejected the file before the load.
+            problem = inspect_file(self.info.path).problem
+            if problem:
+                return self._rejected(problem)
         return FeedRejected(
             f"{self.label}: cannot be read as {self.info.file_format} near line {line} ({exc}) "
             f"(feed {self.contract.name})",
+            feed=self.contract.name, file_name=self.info.name,
+        )
+
+    def _rejected(self, problem: str) -> FeedRejected:
+        return FeedRejected(
+            f"{self.label}: {problem}; re-export it as UTF-8 (feed {self.contract.name})",
             feed=self.contract.name, file_name=self.info.name,
         )
 

@@ -192,7 +192,7 @@ def load_feed_month(
         log.info("%s %s: no files in %s", feed, f"{month:%Y-%m}", folder)
         return FeedLoadResult(feed, month, "absent", message=f"no files in {folder}")
 
-    infos = [inspect_file(p) for p in paths]
+    infos = [inspect_file(p, decode=False) for p in paths]  # the reader decodes every byte
     # UTF-8 on the wire: the bulk path hands COPY bytes it encoded itself.
     with psycopg.connect(url, autocommit=True, client_encoding="UTF8") as conn:
         try:
