@@ -386,13 +386,18 @@ CANONICAL_ROWS = [
     [make_id(), "李 四", "S2", "", "senior", "dropped_out", "1999-12-31", ""],
     [make_id("140105", "20000229", "001"), "王五", "S3", "二中", "primary", "graduated",
      "2020-02-28", "0"],
+    [VALID_X, "赵六", "S4", "", "tertiary", "suspended", "2020-02-29", "12"],
+    [VALID_X, "赵六", "S4", "", "tertiary", "suspended", "2000-02-29", "12"],
+    [VALID_X, "赵六", "S4", "", "tertiary", "suspended", "1904-02-29", "12"],
 ]
 
 NOT_CANONICAL = [
     [VALID_X, "张三", "S1", "", "初中", "在校", "2021-09-01", "1"],  # Chinese labels
     [VALID_X.lower(), "张三", "S1", "", "junior", "enrolled", "2021-09-01", "1"],  # lower x
     [VALID_X, " 张三", "S1", "", "junior", "enrolled", "2021-09-01", "1"],  # space to trim
-    [VALID_X, "张三", "S1", "", "junior", "enrolled", "2020-02-29", "1"],  # leap day: exact path
+    [VALID_X, "张三", "S1", "", "junior", "enrolled", "2021-02-29", "1"],  # not a leap year
+    [VALID_X, "张三", "S1", "", "junior", "enrolled", "1900-02-29", "1"],  # nor is 1900
+    [VALID_X, "张三", "S1", "", "junior", "enrolled", "2100-01-01", "1"],  # left to the rules
     [VALID_X, "张三", "S1", "", "junior", "enrolled", "2021/9/1", "1"],  # other date form
     [VALID_X, "张三", "S1", "", "junior", "enrolled", "2021-02-30", "1"],  # no such day
     [VALID_X, "张三", "S1", "", "junior", "enrolled", "2021-09-01", "1,000"],
@@ -453,15 +458,32 @@ def test_no_bulk_path_for_layouts_it_cannot_prove():
     match = match_header(header, contracts.EDUCATION, "t.csv")
     unknown = RowNormaliser(contracts.EDUCATION, match.positions, match.absent, width=9)
     assert unknown.bulk(",".join([*CANONICAL_ROWS[0], "x"]) + "\n", 2, 1) is None
-    members = contracts.REGISTRY_MEMBERS  # a unique key: duplicates are decided row by row
+
+
+def _members() -> RowNormaliser:
+    members = contracts.REGISTRY_MEMBERS
     match = match_header([c.name for c in members.columns], members, "m.csv")
-    assert RowNormaliser(members, match.positions, match.absent).bulk("", 2, 0) is None
+    return RowNormaliser(members, match.positions, match.absent, prefix="P\t")
+
+
+def test_the_bulk_path_with_a_unique_key_takes_only_runs_of_new_keys():
+    norm = _members()
+    rows = [["H1", VALID_X, "张三", "head", "ordinary", "healthy"],
+            ["H1", make_id(), "李四", "child", "none", "healthy"]]
+    text = "".join(",".join(r) + "\n" for r in rows)
+    seen: dict[str, int] = {}
+    tag = 3 << 40
+    bulk = norm.bulk(text, 2, 2, seen, tag)
+    assert bulk is not None and bulk.decode() == _exact(norm, rows, 2)
+    assert seen == {VALID_X: tag | 2, make_id(): tag | 3}
+    again = dict(seen)
+    assert norm.bulk(text, 10, 2, seen, tag) is None and seen == again  # keys already seen
+    twice = "".join(",".join(r) + "\n" for r in [rows[0], rows[0]])
+    assert norm.bulk(twice, 2, 2, {}, 0) is None  # a key twice in the run
 
 
 def test_the_block_path_stops_at_a_duplicate_key_without_recording_it():
-    members = contracts.REGISTRY_MEMBERS
-    match = match_header([c.name for c in members.columns], members, "m.csv")
-    norm = RowNormaliser(members, match.positions, match.absent, prefix="P\t")
+    norm = _members()
     first = ["H1", VALID_X, "张三", "head", "ordinary", "healthy"]
     second = ["H1", make_id(), "李四", "child", "none", "healthy"]
     norm.slow(first, 2)  # fills the caches (and the id's region) as the loader's first miss

@@ -211,11 +211,12 @@ def _cell_pattern(col: Column) -> str:
 
 # --------------------------------------------------------------------------- bulk path
 
-#: ISO dates the exact rule returns unchanged: 1900-2099, real days; 29 February (and 2100)
-#: are left to the exact path rather than proven here.
+#: ISO dates the exact rule returns unchanged: real days of 1900-2099 (2100 is left to the
+#: exact path). 29 February only in leap years: 1900 is not one, 2000 is.
 _ISO_DATE = (
-    r"(?:19|20)[0-9]{2}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])"
+    r"(?:(?:19|20)[0-9]{2}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])"
     r"|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-8]))"
+    r"|(?:19(?:0[48]|[2468][048]|[13579][26])|20(?:[02468][048]|[13579][26]))-02-29)"
 )
 _BULK_KINDS = frozenset({Kind.ID, Kind.TEXT, Kind.AMOUNT, Kind.ENUM, Kind.DATE})
 _COMMA_TO_TAB = bytes.maketrans(b",", b"\t")
@@ -283,11 +284,16 @@ class _Bulk:
 
     def __init__(
         self, pattern: str, width: int, ids: list[int], prefix: str, suffix: str,
-        optional: list[bool],
+        optional: list[bool], key: int | None = None,
     ) -> None:
         self.match = re.compile(f"(?:{pattern}\\n)*+").fullmatch
         self.width = width
         self.ids = ids
+        # The unique key's cells (already proven canonical, so each is its key as ``key``
+        # finds it in a COPY line), in line order.
+        self.keys = None if key is None else re.compile(
+            f"^(?:[^,\\n]*,){{{key}}}([^,\\n]*)", re.MULTILINE
+        ).findall
         line = prefix.replace("%", "%%") + "%d\t%s" + suffix.replace("%", "%%") + "\n"
         self.format = line.encode("utf-8").__mod__
         # Where an empty cell can be (only optional ones can: the regex proved the rest), and
@@ -299,9 +305,7 @@ class _Bulk:
 
     @classmethod
     def for_layout(cls, norm: RowNormaliser) -> _Bulk | None:
-        if norm._conditions or norm.key_index is not None or norm.indexes != list(
-            range(norm.width)
-        ):
+        if norm._conditions or norm.indexes != list(range(norm.width)):
             return None
         cells = []
         for col in norm.columns:
@@ -311,14 +315,26 @@ class _Bulk:
             cells.append(cell)
         ids = [i for i, col in enumerate(norm.columns) if col.kind is Kind.ID]
         optional = [not col.required for col in norm.columns]
-        return cls(",".join(cells), norm.width, ids, norm.prefix, norm.absent_suffix, optional)
+        return cls(
+            ",".join(cells), norm.width, ids, norm.prefix, norm.absent_suffix, optional,
+            norm.key_index,
+        )
 
-    def __call__(self, text: str, first: int, count: int) -> bytes | None:
+    def __call__(
+        self, text: str, first: int, count: int, seen: dict[str, int] | None = None, tag: int = 0
+    ) -> bytes | None:
         if not self.match(text):
             return None
         data = text.encode("utf-8")
         if self.ids and not ids_valid(data, count, self.width, self.ids):
             return None
+        if self.keys is not None:
+            # Every key new (in the run and in ``seen``), or the rows decide one by one, in
+            # order, which occurrence is the first.
+            keys = self.keys(text)
+            if seen is None or len(set(keys)) != count or not seen.keys().isdisjoint(keys):
+                return None
+            seen.update(zip(keys, range(tag | first, (tag | first) + count), strict=True))
         data = self.nulls(data)
         pieces = data.translate(_COMMA_TO_TAB).split(b"\n")
         pieces.pop()
@@ -510,7 +526,9 @@ class RowNormaliser:
         exec(compile(source, f"<fast row normaliser {self.contract.name}>", "exec"), env)
         return source, env["fast"]
 
-    def bulk(self, text: str, first: int, count: int) -> bytes | None:
+    def bulk(
+        self, text: str, first: int, count: int, seen: dict[str, int] | None = None, tag: int = 0
+    ) -> bytes | None:
         """The COPY text (UTF-8) of ``count`` raw CSV lines (``text``, each line ending in
         ``\\n``, the first being line ``first``) when every one of them is provably valid and
         already canonical - else ``None``, and the caller takes them one by one.
@@ -519,16 +537,18 @@ class RowNormaliser:
         needs none of it. Canonical means the exact rules would return every cell unchanged:
         ids of 17 digits and a check character (checked for the whole run at once with numpy:
         MOD 11-2 and a real birth date from 1900 to today), text with no surrounding space and
-        nothing to escape, English enum codes, ISO dates (1900-2099, no 29 February: those
-        take the exact path), plain amounts. One regex proves the shape of the whole run; the
+        nothing to escape, English enum codes, ISO dates of real days from 1900 to 2099,
+        plain amounts. One regex proves the shape of the whole run; the
         COPY text is then the same cells with commas turned into tabs, the line prefix and
         number in front, and ``\\N`` for empty cells. Only layouts whose every column is of
-        those kinds, with no unique key, conditions or defaults, have a bulk path.
+        those kinds, with no conditions or defaults, have a bulk path. With a unique key,
+        ``seen`` and ``tag`` are those of ``block``: the run goes in bulk only if none of its
+        keys is in ``seen`` or twice in the run, and its keys are then added to ``seen``.
         """
         bulk = self._bulk
         if bulk is None:
             return None
-        return bulk(text, first, count)
+        return bulk(text, first, count, seen, tag)
 
     # -- the block path: raw CSV lines, no csv module, no per-row call
 

@@ -384,7 +384,7 @@ def _stream_rows(
     for chunk in reader.blocks():
         if isinstance(chunk, Lines):
             stream.read += chunk.count
-            clean = normaliser.bulk(chunk.text, chunk.first, chunk.count)
+            clean = normaliser.bulk(chunk.text, chunk.first, chunk.count, seen, stream.tag)
             if clean is not None:
                 if buffer:
                     write("".join(buffer))
