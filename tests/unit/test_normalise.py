@@ -511,3 +511,69 @@ def test_the_bulk_path_writes_null_for_empty_cells_anywhere():
     text = "".join(",".join(r) + "\n" for r in rows)
     bulk = norm.bulk(text, 2, len(rows))
     assert bulk is not None and bulk.decode() == _exact(norm, rows, 2)
+
+
+def _layout(feed: Feed) -> RowNormaliser:
+    match = match_header([c.name for c in feed.columns], feed, "f.csv")
+    return RowNormaliser(feed, match.positions, match.absent, prefix="P\t")
+
+
+def _as_copy_reads_it(norm: RowNormaliser, text: str) -> list[list[str]]:
+    """COPY lines as values: booleans in any spelling PostgreSQL reads become t/f."""
+    spellings = {"true": "t", "yes": "t", "y": "t", "1": "t",
+                 "false": "f", "no": "f", "n": "f", "0": "f"}
+    kinds = ["", "", *[c.kind for c in norm.columns]]  # prefix P, line number
+    found = []
+    for line in text.splitlines():
+        cells = line.split("\t")
+        found.append([spellings.get(v.lower(), v) if k is Kind.BOOL else v
+                      for k, v in zip(kinds, cells, strict=True)])
+    return found
+
+
+@pytest.mark.parametrize(
+    "feed,rows",
+    [
+        (contracts.MEDICAL, [
+            [VALID_X, "张三", "2021", "resident", "active", "false", "2019.68", "1195.65", "8"],
+            [make_id(), "李四", "2100", "employee", "none", "TRUE", "", "", ""],
+            [VALID_X, "王五", "1900", "resident", "suspended", "", "0", "0", "0"],
+            [VALID_X, "赵六", "2020", "resident", "active", "Y", "1", "1", "1"],
+        ]),
+        (contracts.EMPLOYMENT, [
+            [VALID_X, "张三", *[c.code for c in contracts.EMPLOYMENT.column(
+                "employment_status").codes][:1], "", "12", "6424.70"],
+            [make_id(), "李四", *[c.code for c in contracts.EMPLOYMENT.column(
+                "employment_status").codes][-1:], "", "0", ""],
+        ]),
+        (contracts.WATER, [
+            ["140105004201", "GS1", "centralized", "true", "true", "1", "0", "false",
+             "not_needed", "2021-09-10"],
+        ]),
+    ],
+)
+def test_the_bulk_path_of_other_feeds_writes_what_copy_reads_as_the_exact_values(
+    feed: Feed, rows: list[list[str]]
+):
+    norm = _layout(feed)
+    text = "".join(",".join(r) + "\n" for r in rows)
+    bulk = norm.bulk(text, 2, len(rows), {}, 0)
+    assert bulk is not None
+    assert _as_copy_reads_it(norm, bulk.decode()) == _as_copy_reads_it(norm, _exact(norm, rows, 2))
+
+
+@pytest.mark.parametrize(
+    "feed,row",
+    [
+        (contracts.MEDICAL, [VALID_X, "张三", "2101", "resident", "active", "", "", "", ""]),
+        (contracts.MEDICAL, [VALID_X, "张三", "2021", "resident", "active", "是", "", "", ""]),
+        (contracts.MEDICAL, [VALID_X, "张三", "2021", "resident", "active", "on", "", "", ""]),
+        (contracts.EMPLOYMENT, [VALID_X, "张三", "migrant", "", "13", ""]),
+        (contracts.EMPLOYMENT, [VALID_X, "张三", "migrant", "", "09", ""]),
+        (contracts.WATER, ["999999004201", "GS1", "centralized", "true", "true", "1", "0",
+                           "false", "not_needed", "2021-09-10"]),
+    ],
+)
+def test_the_bulk_path_of_other_feeds_leaves_the_rest_to_the_rules(feed: Feed, row: list[str]):
+    norm = _layout(feed)
+    assert norm.bulk(",".join(row) + "\n", 2, 1, {}, 0) is None

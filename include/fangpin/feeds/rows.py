@@ -218,15 +218,23 @@ _ISO_DATE = (
     r"|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-8]))"
     r"|(?:19(?:0[48]|[2468][048]|[13579][26])|20(?:[02468][048]|[13579][26]))-02-29)"
 )
-_BULK_KINDS = frozenset({Kind.ID, Kind.TEXT, Kind.AMOUNT, Kind.ENUM, Kind.DATE})
+_BULK_KINDS = frozenset(
+    {Kind.ID, Kind.TEXT, Kind.AMOUNT, Kind.ENUM, Kind.DATE, Kind.YEAR, Kind.INTEGER, Kind.BOOL,
+     Kind.COUNTY, Kind.VILLAGE}
+)
+#: Booleans both ``normalise.parse_bool`` and PostgreSQL's ``boolin`` read, to the same value:
+#: the bulk path passes them as they are (``true``), where the exact path writes ``t``.
+_BOOL_CELL = "(?i:true|false|yes|no|y|n)|1|0"
+_SMALL_RANGE = 1000  # integers with at most this many allowed values get an alternation
 _COMMA_TO_TAB = bytes.maketrans(b",", b"\t")
 _ID_WEIGHTS = np.array([pow(2, 17 - i, 11) for i in range(17)], dtype=np.int64)
 _ID_CHECKS = np.frombuffer(b"10X98765432", dtype=np.uint8)
 _MONTH_DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
 
 
-def _canonical_cell(col: Column) -> str | None:
-    """The regex of a cell the exact rule would return unchanged (None: no bulk path)."""
+def _canonical_cell(col: Column, counties: frozenset[str] | None = None) -> str | None:
+    """The regex of a cell the exact rule would return unchanged - or, for booleans, in a
+    spelling COPY reads as the same value (None: no bulk path)."""
     if col.kind is Kind.ID:
         return "[0-9]{17}[0-9X]" if col.required else None
     if col.kind is Kind.TEXT:
@@ -242,6 +250,23 @@ def _canonical_cell(col: Column) -> str | None:
         body = "|".join(re.escape(c) for c in sorted(codes, key=len, reverse=True))
     elif col.kind is Kind.DATE:
         body = _ISO_DATE
+    elif col.kind is Kind.YEAR:
+        body = "19[0-9]{2}|20[0-9]{2}|2100"  # YEAR_RANGE, no leading zero
+    elif col.kind is Kind.INTEGER:
+        if col.min_value is None or col.max_value is None:
+            return None
+        values = range(max(col.min_value, 0), col.max_value + 1)
+        if col.min_value < 0 or len(values) > _SMALL_RANGE:
+            return None
+        body = "|".join(str(v) for v in reversed(values))
+    elif col.kind is Kind.BOOL:
+        body = _BOOL_CELL
+    elif col.kind in (Kind.COUNTY, Kind.VILLAGE):
+        known = sorted(rules.province_counties() if counties is None else counties)
+        body = "|".join(re.escape(c) for c in known if re.fullmatch("[0-9]{6}", c))
+        if not body:
+            return None
+        body = f"(?:{body})" + ("[0-9]{6}" if col.kind is Kind.VILLAGE else "")
     else:
         return None
     return f"(?:{body})" if col.required else f"(?:{body})?"
@@ -309,7 +334,7 @@ class _Bulk:
             return None
         cells = []
         for col in norm.columns:
-            cell = _canonical_cell(col) if col.kind in _BULK_KINDS else None
+            cell = _canonical_cell(col, norm.counties) if col.kind in _BULK_KINDS else None
             if cell is None or (not col.required and col.default is not None):
                 return None
             cells.append(cell)
@@ -391,6 +416,7 @@ class RowNormaliser:
         self.absent = list(absent)
         self.prefix = prefix
         self.rules = [ColumnRule(col, counties) for col in self.columns]
+        self.counties = counties
         self.copy_columns = [c.name for c in self.columns] + [c.name for c in self.absent]
         self.absent_suffix = "".join(
             "\t" + (c.default if c.default is not None else NULL) for c in self.absent
@@ -538,7 +564,9 @@ class RowNormaliser:
         ids of 17 digits and a check character (checked for the whole run at once with numpy:
         MOD 11-2 and a real birth date from 1900 to today), text with no surrounding space and
         nothing to escape, English enum codes, ISO dates of real days from 1900 to 2099,
-        plain amounts. One regex proves the shape of the whole run; the
+        plain amounts, years, small-range integers without leading zeros, county and village
+        codes of the province; booleans in a spelling PostgreSQL reads as the same value
+        (``true``: the exact path writes ``t``). One regex proves the shape of the whole run; the
         COPY text is then the same cells with commas turned into tabs, the line prefix and
         number in front, and ``\\N`` for empty cells. Only layouts whose every column is of
         those kinds, with no conditions or defaults, have a bulk path. With a unique key,
