@@ -552,6 +552,11 @@ class RowNormaliser:
         exec(compile(source, f"<fast row normaliser {self.contract.name}>", "exec"), env)
         return source, env["fast"]
 
+    @property
+    def has_bulk(self) -> bool:
+        """Whether this layout has a bulk path at all."""
+        return self._bulk is not None
+
     def bulk(
         self, text: str, first: int, count: int, seen: dict[str, int] | None = None, tag: int = 0
     ) -> bytes | None:

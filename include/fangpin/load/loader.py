@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 DATA_SUFFIXES = (".csv", ".xlsx")
 _MONTH_FOLDER = re.compile(r"([0-9]{4})-([0-9]{2})")
 _FLUSH_ROWS = 5000  # lines per copy.write(): big enough to amortise, small enough to stay flat
+_BULK_PART = 1000  # lines per retry of the bulk path when a whole block was refused
 _LOCK_CLASS = "fangpin.load"
 
 
@@ -369,41 +370,42 @@ def _stream_rows(
     """The hot loop: normalise, de-duplicate, buffer COPY lines, flush in big writes.
 
     Returns (read, loaded, quarantined). A quote-free run of a CSV file (``Lines``) whose
-    lines are all valid and canonical goes to COPY in one piece (``RowNormaliser.bulk``);
-    any other such run goes through the normaliser's generated ``block`` function, which
-    stops at the first line it cannot prove valid; that one line is decided here like any
-    other row, and the block goes on from the next, so every row is still decided in file
-    order. A duplicate of the snapshot's unique key (household_id of the household registry,
-    id_number of the member registry) keeps the first occurrence in file-name then line order
-    and sets later ones
-    aside as ``duplicate_key``.
+    lines are all valid and canonical goes to COPY in one piece (``RowNormaliser.bulk``); if
+    one line spoils that, the run is tried again in parts of ``_BULK_PART`` lines, so that one
+    odd line costs its part, not the whole run. Any other run goes through the normaliser's
+    generated ``block`` function, which stops at the first line it cannot prove valid; that
+    one line is decided here like any other row, and the block goes on from the next, so
+    every row is still decided in file order. A duplicate of the snapshot's unique key
+    (household_id of the household registry, id_number of the member registry) keeps the
+    first occurrence in file-name then line order and sets later ones aside as
+    ``duplicate_key``.
     """
     stream = _RowStream(normaliser, set_aside, seen, names, number)
-    block = normaliser.block
     buffer = stream.buffer
+
+    def bulk(text: str, first: int, count: int) -> bool:
+        clean = normaliser.bulk(text, first, count, seen, stream.tag)
+        if clean is None:
+            return False
+        if buffer:  # keep the file's order in the COPY stream
+            write("".join(buffer))
+            buffer.clear()
+        write(clean)
+        return True
+
     for chunk in reader.blocks():
         if isinstance(chunk, Lines):
             stream.read += chunk.count
-            clean = normaliser.bulk(chunk.text, chunk.first, chunk.count, seen, stream.tag)
-            if clean is not None:
-                if buffer:
-                    write("".join(buffer))
-                    buffer.clear()
-                write(clean)
+            if bulk(chunk.text, chunk.first, chunk.count):
                 continue
-            lines, first = chunk.lines(), chunk.first
-            i, end = 0, len(lines)
-            while i < end:
-                if block is not None:
-                    i = block(lines, i, first, buffer, seen, stream.tag)
-                    if i == end:
-                        break
-                row = lines[i].split(",")
-                if any(row):
-                    stream.row(first + i, row)
-                else:
-                    stream.read -= 1  # a blank line is not a record
-                i += 1
+            lines = chunk.lines()
+            if normaliser.has_bulk and len(lines) > _BULK_PART:
+                for at in range(0, len(lines), _BULK_PART):
+                    part = lines[at:at + _BULK_PART]
+                    if not bulk("\n".join(part) + "\n", chunk.first + at, len(part)):
+                        stream.lines(part, chunk.first + at)
+            else:
+                stream.lines(lines, chunk.first)
         else:
             stream.read += len(chunk)
             for line_no, row in chunk:
@@ -439,6 +441,23 @@ class _RowStream:
         self.buffer: list[str] = []
         self.read = 0
         self.quarantined = 0
+
+    def lines(self, lines: list[str], first: int) -> None:
+        """Decide raw quote-free lines (``lines[k]`` is line ``first + k``): the generated
+        ``block`` function for as many as it proves, ``row`` for each one it stops at."""
+        block = self.normaliser.block
+        i, end = 0, len(lines)
+        while i < end:
+            if block is not None:
+                i = block(lines, i, first, self.buffer, self.seen, self.tag)
+                if i == end:
+                    break
+            row = lines[i].split(",")
+            if any(row):
+                self.row(first + i, row)
+            else:
+                self.read -= 1  # a blank line is not a record
+            i += 1
 
     def row(self, line_no: int, row: Sequence[Any]) -> None:
         """Decide one row: into the COPY buffer, or set aside with its reason."""
