@@ -377,3 +377,203 @@ def test_a_conditional_requirement_can_be_enforced_by_the_contract():
 
 def test_copy_escape():
     assert copy_escape("a\\b\tc\nd\re") == "a\\\\b\\tc\\nd\\re"
+
+
+# --------------------------------------------------------------------------- block and bulk
+
+CANONICAL_ROWS = [
+    [VALID_X, "张三", "S1", "一中", "junior", "enrolled", "2021-09-01", "1000.5"],
+    [make_id(), "李 四", "S2", "", "senior", "dropped_out", "1999-12-31", ""],
+    [make_id("140105", "20000229", "001"), "王五", "S3", "二中", "primary", "graduated",
+     "2020-02-28", "0"],
+    [VALID_X, "赵六", "S4", "", "tertiary", "suspended", "2020-02-29", "12"],
+    [VALID_X, "赵六", "S4", "", "tertiary", "suspended", "2000-02-29", "12"],
+    [VALID_X, "赵六", "S4", "", "tertiary", "suspended", "1904-02-29", "12"],
+]
+
+NOT_CANONICAL = [
+    [VALID_X, "张三", "S1", "", "初中", "在校", "2021-09-01", "1"],  # Chinese labels
+    [VALID_X.lower(), "张三", "S1", "", "junior", "enrolled", "2021-09-01", "1"],  # lower x
+    [VALID_X, " 张三", "S1", "", "junior", "enrolled", "2021-09-01", "1"],  # space to trim
+    [VALID_X, "张三", "S1", "", "junior", "enrolled", "2021-02-29", "1"],  # not a leap year
+    [VALID_X, "张三", "S1", "", "junior", "enrolled", "1900-02-29", "1"],  # nor is 1900
+    [VALID_X, "张三", "S1", "", "junior", "enrolled", "2100-01-01", "1"],  # left to the rules
+    [VALID_X, "张三", "S1", "", "junior", "enrolled", "2021/9/1", "1"],  # other date form
+    [VALID_X, "张三", "S1", "", "junior", "enrolled", "2021-02-30", "1"],  # no such day
+    [VALID_X, "张三", "S1", "", "junior", "enrolled", "2021-09-01", "1,000"],
+    [VALID_X, "a\\b", "S1", "", "junior", "enrolled", "2021-09-01", "1"],  # to escape
+    [VALID_X, "", "S1", "", "junior", "enrolled", "2021-09-01", "1"],  # required empty
+    [VALID_X[:-1] + "1", "张三", "S1", "", "junior", "enrolled", "2021-09-01", "1"],  # check
+    [make_id("140105", "19800230", "123"), "张三", "S1", "", "junior", "enrolled",
+     "2021-09-01", "1"],  # no such birth date
+    [make_id("140105", "20991231", "123"), "张三", "S1", "", "junior", "enrolled",
+     "2021-09-01", "1"],  # born in the future
+    [make_id("140105", "18991231", "123"), "张三", "S1", "", "junior", "enrolled",
+     "2021-09-01", "1"],  # born before 1900
+    [VALID_X, "张三", "S1", "", "junior", "enrolled", "2021-09-01"],  # short row
+    [VALID_X, "张三", "S1", "", "junior", "enrolled", "2021-09-01", "1", "extra"],
+]
+
+
+def _exact(norm: RowNormaliser, rows: list[list[str]], first: int) -> str:
+    return "".join(norm.slow(row, first + n) for n, row in enumerate(rows))
+
+
+def test_the_bulk_path_writes_what_the_exact_rules_write():
+    norm = education_normaliser()
+    text = "".join(",".join(row) + "\n" for row in CANONICAL_ROWS)
+    bulk = norm.bulk(text, 2, len(CANONICAL_ROWS))
+    assert bulk is not None
+    assert bulk.decode() == _exact(norm, CANONICAL_ROWS, 2)
+
+
+@pytest.mark.parametrize("row", NOT_CANONICAL)
+def test_the_bulk_path_leaves_any_other_line_to_the_row_paths(row: list[str]):
+    """One such line anywhere in a run sends the whole run down the per-line paths."""
+    norm = education_normaliser()
+    rows = [*CANONICAL_ROWS, row, *CANONICAL_ROWS]
+    text = "".join(",".join(r) + "\n" for r in rows)
+    assert norm.bulk(text, 2, len(rows)) is None
+
+
+@pytest.mark.parametrize("row", CANONICAL_ROWS + NOT_CANONICAL)
+def test_the_block_path_agrees_with_the_exact_rules(row: list[str]):
+    """``block`` takes a line only if it writes what ``slow`` writes; others stop it."""
+    norm = education_normaliser()
+    for _ in range(2):  # the second time the caches are warm
+        out: list[str] = []
+        stop = norm.block([",".join(row)], 0, 7, out, {}, 0)
+        try:
+            exact = norm.slow(row, 7)
+        except RowInvalid:
+            exact = None
+        if stop == 1:
+            assert out == [exact]
+        else:
+            assert stop == 0 and out == []
+
+
+def test_no_bulk_path_for_layouts_it_cannot_prove():
+    header = [*[c.name for c in contracts.EDUCATION.columns], "备注"]  # an unknown column
+    match = match_header(header, contracts.EDUCATION, "t.csv")
+    unknown = RowNormaliser(contracts.EDUCATION, match.positions, match.absent, width=9)
+    assert unknown.bulk(",".join([*CANONICAL_ROWS[0], "x"]) + "\n", 2, 1) is None
+
+
+def _members() -> RowNormaliser:
+    members = contracts.REGISTRY_MEMBERS
+    match = match_header([c.name for c in members.columns], members, "m.csv")
+    return RowNormaliser(members, match.positions, match.absent, prefix="P\t")
+
+
+def test_the_bulk_path_with_a_unique_key_takes_only_runs_of_new_keys():
+    norm = _members()
+    rows = [["H1", VALID_X, "张三", "head", "ordinary", "healthy"],
+            ["H1", make_id(), "李四", "child", "none", "healthy"]]
+    text = "".join(",".join(r) + "\n" for r in rows)
+    seen: dict[str, int] = {}
+    tag = 3 << 40
+    bulk = norm.bulk(text, 2, 2, seen, tag)
+    assert bulk is not None and bulk.decode() == _exact(norm, rows, 2)
+    assert seen == {VALID_X: tag | 2, make_id(): tag | 3}
+    again = dict(seen)
+    assert norm.bulk(text, 10, 2, seen, tag) is None and seen == again  # keys already seen
+    twice = "".join(",".join(r) + "\n" for r in [rows[0], rows[0]])
+    assert norm.bulk(twice, 2, 2, {}, 0) is None  # a key twice in the run
+
+
+def test_the_block_path_stops_at_a_duplicate_key_without_recording_it():
+    norm = _members()
+    first = ["H1", VALID_X, "张三", "head", "ordinary", "healthy"]
+    second = ["H1", make_id(), "李四", "child", "none", "healthy"]
+    norm.slow(first, 2)  # fills the caches (and the id's region) as the loader's first miss
+    norm.slow(second, 3)
+    seen: dict[str, int] = {}
+    out: list[str] = []
+    lines = [",".join(first), ",".join(second), ",".join(first)]
+    assert norm.block(lines, 0, 2, out, seen, 0) == 2  # stops at the repeated id
+    assert out == [norm.slow(first, 2), norm.slow(second, 3)]
+    assert seen == {VALID_X: 2, make_id(): 3}
+
+
+def test_the_bulk_path_writes_null_for_empty_cells_anywhere():
+    feed = Feed("t", "t", (
+        Column("note", "备注", Kind.TEXT),
+        Column("id_number", "身份证号", Kind.ID, required=True),
+        Column("a", "甲", Kind.AMOUNT),
+        Column("b", "乙", Kind.DATE),
+        Column("c", "丙", Kind.TEXT),
+    ))
+    match = match_header(["note", "id_number", "a", "b", "c"], feed, "t.csv")
+    norm = RowNormaliser(feed, match.positions, match.absent, prefix="P%s\t", width=5)
+    rows = [["", VALID_X, "", "", ""], ["x", VALID_X, "1", "2021-01-01", "y"],
+            ["", VALID_X, "", "2021-01-01", ""], ["x", VALID_X, "2", "", "y"]]
+    text = "".join(",".join(r) + "\n" for r in rows)
+    bulk = norm.bulk(text, 2, len(rows))
+    assert bulk is not None and bulk.decode() == _exact(norm, rows, 2)
+
+
+def _layout(feed: Feed) -> RowNormaliser:
+    match = match_header([c.name for c in feed.columns], feed, "f.csv")
+    return RowNormaliser(feed, match.positions, match.absent, prefix="P\t")
+
+
+def _as_copy_reads_it(norm: RowNormaliser, text: str) -> list[list[str]]:
+    """COPY lines as values: booleans in any spelling PostgreSQL reads become t/f."""
+    spellings = {"true": "t", "yes": "t", "y": "t", "1": "t",
+                 "false": "f", "no": "f", "n": "f", "0": "f"}
+    kinds = ["", "", *[c.kind for c in norm.columns]]  # prefix P, line number
+    found = []
+    for line in text.splitlines():
+        cells = line.split("\t")
+        found.append([spellings.get(v.lower(), v) if k is Kind.BOOL else v
+                      for k, v in zip(kinds, cells, strict=True)])
+    return found
+
+
+@pytest.mark.parametrize(
+    "feed,rows",
+    [
+        (contracts.MEDICAL, [
+            [VALID_X, "张三", "2021", "resident", "active", "false", "2019.68", "1195.65", "8"],
+            [make_id(), "李四", "2100", "employee", "none", "TRUE", "", "", ""],
+            [VALID_X, "王五", "1900", "resident", "suspended", "", "0", "0", "0"],
+            [VALID_X, "赵六", "2020", "resident", "active", "Y", "1", "1", "1"],
+        ]),
+        (contracts.EMPLOYMENT, [
+            [VALID_X, "张三", *[c.code for c in contracts.EMPLOYMENT.column(
+                "employment_status").codes][:1], "", "12", "6424.70"],
+            [make_id(), "李四", *[c.code for c in contracts.EMPLOYMENT.column(
+                "employment_status").codes][-1:], "", "0", ""],
+        ]),
+        (contracts.WATER, [
+            ["140105004201", "GS1", "centralized", "true", "true", "1", "0", "false",
+             "not_needed", "2021-09-10"],
+        ]),
+    ],
+)
+def test_the_bulk_path_of_other_feeds_writes_what_copy_reads_as_the_exact_values(
+    feed: Feed, rows: list[list[str]]
+):
+    norm = _layout(feed)
+    text = "".join(",".join(r) + "\n" for r in rows)
+    bulk = norm.bulk(text, 2, len(rows), {}, 0)
+    assert bulk is not None
+    assert _as_copy_reads_it(norm, bulk.decode()) == _as_copy_reads_it(norm, _exact(norm, rows, 2))
+
+
+@pytest.mark.parametrize(
+    "feed,row",
+    [
+        (contracts.MEDICAL, [VALID_X, "张三", "2101", "resident", "active", "", "", "", ""]),
+        (contracts.MEDICAL, [VALID_X, "张三", "2021", "resident", "active", "是", "", "", ""]),
+        (contracts.MEDICAL, [VALID_X, "张三", "2021", "resident", "active", "on", "", "", ""]),
+        (contracts.EMPLOYMENT, [VALID_X, "张三", "migrant", "", "13", ""]),
+        (contracts.EMPLOYMENT, [VALID_X, "张三", "migrant", "", "09", ""]),
+        (contracts.WATER, ["999999004201", "GS1", "centralized", "true", "true", "1", "0",
+                           "false", "not_needed", "2021-09-10"]),
+    ],
+)
+def test_the_bulk_path_of_other_feeds_leaves_the_rest_to_the_rules(feed: Feed, row: list[str]):
+    norm = _layout(feed)
+    assert norm.bulk(",".join(row) + "\n", 2, 1, {}, 0) is None

@@ -78,6 +78,38 @@ def test_a_utf8_file_with_a_bad_byte_later_is_rejected_naming_file_and_line(tmp_
     assert "2021-12/education/broken.csv" in message and "UTF-8" in message
     assert f"line {3 + SNIFF_BYTES // 4}" in message
 
+    # The loader leaves the decoding to the reader; the file is rejected all the same, with the
+    # same message, when the reader reaches the bad byte.
+    lazy = inspect_file(path, decode=False)
+    assert lazy.checksum == info.checksum and lazy.file_format == "csv-utf8"
+    assert lazy.problem is None and not lazy.decoded
+    with open_feed_file(lazy, EDU, "2021-12/education/broken.csv") as reader:
+        with pytest.raises(FeedRejected) as late:
+            list(reader.rows())
+    assert str(late.value) == message
+
+
+@pytest.mark.parametrize(
+    "prefix,decoded",
+    [(",".join(HEADER).encode(), False), (codecs.BOM_UTF8 + b"id_number,name", False),
+     (b"id_number,name", True), (",".join(HEADER).encode("gb18030"), True)],
+)
+def test_decoding_is_left_to_the_reader_only_when_the_prefix_settles_the_encoding(
+    tmp_path: Path, prefix: bytes, decoded: bool
+):
+    """A UTF-8 prefix with Chinese in it (or a BOM) settles it; pure ASCII or GB18030 do not."""
+    path = tmp_path / "p.csv"
+    path.write_bytes(prefix + b"\n")
+    assert inspect_file(path, decode=False).decoded is decoded
+    assert inspect_file(path).decoded
+
+
+def test_a_nul_byte_is_found_without_the_decoding_pass(tmp_path: Path):
+    path = tmp_path / "n.csv"
+    path.write_bytes((",".join(HEADER) + "\n").encode() + b"a\x00b\n")
+    lazy = inspect_file(path, decode=False)
+    assert lazy.decoded and lazy.problem and "NUL" in lazy.problem
+
 
 def test_a_utf16_file_is_rejected_not_misread(tmp_path: Path):
     path = tmp_path / "u16.csv"
@@ -183,3 +215,43 @@ def test_an_alias_in_the_contract_is_a_header_too():
     feed = dataclasses.replace(EDU, columns=(id_col, *EDU.columns[1:]))
     match = match_header([" 公民身份号码 ", *HEADER[1:]], feed, "x.csv")
     assert match.positions[0][1].name == "id_number" and not match.unknown_columns
+
+
+def _csv_module_rows(path: Path) -> list[tuple[int, list[str]]]:
+    """What ``csv.reader`` alone makes of a file: the reference for the block reader."""
+    import csv
+
+    with path.open(encoding="utf-8", newline="") as fh:
+        reader = csv.reader(fh)
+        next(reader)
+        found, previous = [], reader.line_num
+        for row in reader:
+            start, previous = previous + 1, reader.line_num
+            if any(row):
+                found.append((start, row))
+        return found
+
+
+@pytest.mark.parametrize("ending", ["\n", "\r\n", "\r"])
+@pytest.mark.parametrize("block_chars", [1, 60, 1 << 20])
+def test_blocks_of_raw_lines_read_as_the_csv_module_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ending: str, block_chars: int
+):
+    """Quote-free runs become raw ``Lines``, the rest goes through ``csv.reader`` - with the
+    same cells and line numbers, whatever the block size and line ending."""
+    from fangpin.feeds import read
+
+    monkeypatch.setattr(read, "BLOCK_CHARS", block_chars)
+    lines = [
+        ",".join(HEADER), ",".join(ROW), "", ",,,,,,,", ",".join(ROW[:5]),
+        '11010519491231002X,"张,三",S1,"多行' + ending + '学校",初中,在校,2021-09-01,"1,000"',
+        ",".join(ROW), ",".join([*ROW, "extra"]), ",".join(ROW),
+    ]
+    path = tmp_path / "b.csv"
+    path.write_text(ending.join(lines), encoding="utf-8", newline="")
+    with open_feed_file(path, EDU) as reader:
+        kinds = {type(b).__name__ for b in reader.blocks()}
+    with open_feed_file(path, EDU) as reader:
+        assert list(reader.rows()) == _csv_module_rows(path)
+    if ending != "\r" and block_chars < 1 << 20:  # one big block holds the quoted record
+        assert kinds == {"Lines", "list"}

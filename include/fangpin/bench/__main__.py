@@ -91,6 +91,7 @@ def load_row(load: dict) -> dict:
         figures = load.get(method) or {}
         row[f"{method}_rows_per_s"] = figures.get("rows_per_s")
         row[f"{method}_rows"] = figures.get("rows")
+    row["loader_analyze_s"] = (load.get("loader") or {}).get("analyze_seconds")
     loader = row["loader_rows_per_s"] or 0
     copy, to_sql = row["psql_copy_rows_per_s"], row["pandas_to_sql_rows_per_s"]
     # loader_vs_copy: how many times the \copy floor's time the loader takes (target <= 1.5);
@@ -108,6 +109,9 @@ def print_load(load: dict) -> None:
         if figures:
             print(f"  {method:<18} {figures['rows_per_s']:>12,} rows/s"
                   f"  ({figures['rows']:,} rows in {figures['seconds']} s)")
+    analyze = (load.get("loader") or {}).get("analyze_seconds")
+    if analyze is not None:
+        print(f"  (the loader's time includes its ANALYZE of raw.education: {analyze} s)")
     print(f"  loader takes {row['loader_vs_copy']}x the time of psql \\copy (target <= 1.5)")
     print(f"  loader is {row['loader_vs_to_sql']}x faster than DataFrame.to_sql (target >= 20;"
           " to_sql timed on a sample)")
