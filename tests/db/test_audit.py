@@ -124,6 +124,17 @@ DEFECTS = {
         "where county_code = '140106'",
         "marts.mart_evaluation_assignment/never_own_city",
     ),
+    "scorecard households not the month's facts": (
+        "update marts_build.mart_county_scorecard set households = households + 1 "
+        "where county_code = '140105' and month = '2021-03-01'",
+        "marts.mart_county_scorecard/households_match_fct_household_month",
+    ),
+    "a sampled household of another county": (
+        "update marts_build.mart_field_sample set county_code = '140221' "
+        "where household_id = (select min(household_id) from marts_build.mart_field_sample "
+        "where county_code <> '140221' and month = '2021-03-01') and month = '2021-03-01'",
+        "marts.mart_field_sample/sampled_household_in_county",
+    ),
     "a required mart missing": (
         "drop table marts_build.fct_problem",
         "marts.fct_problem/table_present",
