@@ -41,6 +41,6 @@ def test_the_audits_great_expectations_sessions_get_it_too(
     try:
         with engine.connect() as conn:
             assert conn.execute(text("show work_mem")).scalar() == "80MB"
-            assert conn.execute(text("show search_path")).scalar() == "marts_build"
+            assert conn.execute(text("show search_path")).scalar() == "marts_build,audit_batch"
     finally:
         engine.dispose()

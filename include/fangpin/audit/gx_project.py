@@ -39,6 +39,7 @@ from great_expectations.data_context.types.resource_identifiers import (
 )
 from great_expectations.exceptions import DataContextError
 
+from fangpin.audit import batches
 from fangpin.audit.checks import BLOCKING, Check, SuiteSpec
 from fangpin.warehouse.connection import batch_options, sqlalchemy_url
 
@@ -77,14 +78,18 @@ def _quiet(context: FileDataContext) -> None:
 
 
 def audit_url(url: str, schema: str) -> str:
-    """The SQLAlchemy URL GX connects with: the build schema first on the search path.
+    """The SQLAlchemy URL GX connects with: the build schema, then ``audit_batch``, on the
+    search path.
 
-    Mart suites name their tables unqualified, so the same suite audits whichever schema the
-    audit is pointed at; raw, staging, seeds and ops are always named with their schema.
+    Every batch is named unqualified: a whole-table suite's mart is found in the build schema
+    the audit is pointed at, a month-grained suite's copy in ``audit_batch`` (the copies' names,
+    ``<layer>__<name>``, never clash with a mart's). Inside the checks, raw, staging, seeds and
+    ops are always named with their schema. No asset carries a ``schema_name`` (deprecated in
+    GX 1.x in favour of the connection's own configuration, which this is).
     """
     parts = urlsplit(sqlalchemy_url(url))
     query = [(k, v) for k, v in parse_qsl(parts.query) if k not in ("options", "application_name")]
-    options = f"-c search_path={schema} {batch_options()}".strip()
+    options = f"-c search_path={schema},{batches.SCHEMA} {batch_options()}".strip()
     query += [("options", options), ("application_name", "fangpin-audit")]
     return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
 
@@ -162,22 +167,17 @@ def datasource(context: FileDataContext) -> Any:
         )
 
 
-def asset_name(schema: str | None, table: str) -> str:
-    return f"{schema or 'build'}.{table}"
-
-
-def batch_definition(context: FileDataContext, schema: str | None, table: str) -> Any:
-    """The whole-table batch of ``schema.table``, its asset added the first time only.
+def batch_definition(context: FileDataContext, table: str) -> Any:
+    """The whole-table batch of ``table`` (found on the search path), added the first time.
 
     Every batch is a whole table: a month-grained suite validates the copy of its month in
     ``audit_batch`` (``fangpin.audit.batches``), not a monthly partition of the full table.
     """
     source = datasource(context)
-    name = asset_name(schema, table)
     try:
-        asset = source.get_asset(name)
+        asset = source.get_asset(table)
     except LookupError:
-        asset = source.add_table_asset(name, table_name=table, schema_name=schema)
+        asset = source.add_table_asset(table, table_name=table)
     try:
         return asset.get_batch_definition(WHOLE_TABLE)
     except KeyError:
@@ -187,12 +187,11 @@ def batch_definition(context: FileDataContext, schema: str | None, table: str) -
 def validate(
     context: FileDataContext,
     spec: SuiteSpec,
-    schema: str | None,
     table: str,
     sample_columns: Sequence[str],
     sample_size: int = 5,
 ) -> ExpectationSuiteValidationResult:
-    """Validate one suite on the whole of ``schema.table`` (None: the build schema).
+    """Validate one suite on the whole of ``table``: a mart of the build, or a month's copy.
 
     Two passes. The suite first runs with ``BOOLEAN_ONLY``: one query per check, enough to
     say pass or fail. Asked for samples, GX runs two or three more queries per check (the
@@ -203,7 +202,7 @@ def validate(
     200 rows of a failing query (GX's cap), never a whole broken table in memory. Its
     detailed result replaces the boolean one, so the record and the Data Docs show it.
     """
-    batch = batch_definition(context, schema, table).get_batch()
+    batch = batch_definition(context, table).get_batch()
     suite = context.suites.get(spec.name)
     validation = batch.validate(suite, result_format={"result_format": "BOOLEAN_ONLY"})
     by_check = {(e.meta or {}).get("check"): e for e in suite.expectations}

@@ -175,14 +175,15 @@ def _run_suite(
             # The month's rows, copied once; an empty month needs no GX at all.
             rows = copies.rows(spec)
             validation = None if rows == 0 else gx_project.validate(
-                context, spec, batches.SCHEMA, batches.table_name(spec), sample_columns,
-                sample_size=SAMPLE_ROWS,
+                context, spec, batches.table_name(spec), sample_columns, sample_size=SAMPLE_ROWS
             )
             batches.drop_copy(catalog.conn, spec)
         else:
+            if spec.schema:  # batches are found on the search path: build, then audit_batch
+                raise ValueError(f"{spec.name}: a whole-table suite audits the build schema only")
             rows = catalog.row_count(spec, table)
             validation = gx_project.validate(
-                context, spec, spec.schema, table, sample_columns, sample_size=SAMPLE_ROWS
+                context, spec, table, sample_columns, sample_size=SAMPLE_ROWS
             )
     except Exception as error:  # noqa: BLE001 - any failure to run is a failed check
         log.exception("audit suite %s could not run", spec.name)
