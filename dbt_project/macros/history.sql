@@ -9,7 +9,10 @@
   A brand-new warehouse therefore starts with the month asked for, nothing before it.
 #}
 {% macro history_models() -%}
-    {{ return(['int_household_month', 'int_feed_linkage_month', 'int_orphan_member_month']) }}
+    {{ return([
+        'int_household_month', 'int_feed_linkage_month', 'int_orphan_member_month',
+        'int_feed_coverage_month', 'int_field_sample_draw', 'int_field_sample_head',
+    ]) }}
 {%- endmacro %}
 
 
