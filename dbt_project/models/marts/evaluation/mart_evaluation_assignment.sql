@@ -36,13 +36,10 @@ parameters as (
 
 ),
 
--- The years of the months built up to var('month') (those of fct_household_month), from the
--- small per-month coverage table rather than every household-month.
 built_years as (
 
     select distinct cast(extract(year from month) as integer) as year
-    from {{ ref('int_feed_coverage_month') }}
-    where month <= {{ build_month() }}
+    from {{ ref('fct_household_month') }}
 
 ),
 
