@@ -3,6 +3,8 @@
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key='month',
+        incremental_predicates=history_predicates(),
+        post_hook="{{ history_month_index() }}",
         on_schema_change='fail',
         pre_hook=["set local enable_nestloop = off", "set local jit = off"]
     )
