@@ -12,6 +12,7 @@
     {{ return([
         'int_household_month', 'int_feed_linkage_month', 'int_orphan_member_month',
         'int_feed_coverage_month', 'int_field_sample_draw', 'int_field_sample_head',
+        'int_doubt_point_month',
     ]) }}
 {%- endmacro %}
 
@@ -80,4 +81,19 @@
         end if;
     end
     $$
+{%- endmacro %}
+
+
+{#
+  Pre-hook of the incremental history models: delete+insert deletes only the months that its
+  new rows hold, so a month that now has no rows (no doubt point, no sampled household, where
+  a previous build of it had some) would keep its old rows. Deleting var('month') first makes
+  a rebuild replace the month whatever it now holds.
+#}
+{% macro history_clear_month() -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }} where month = {{ build_month() }}
+    {%- else -%}
+        select 1
+    {%- endif -%}
 {%- endmacro %}

@@ -39,6 +39,7 @@ HISTORY = (
     "int_feed_coverage_month",
     "int_field_sample_draw",
     "int_field_sample_head",
+    "int_doubt_point_month",
 )
 
 

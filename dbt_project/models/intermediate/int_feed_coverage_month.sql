@@ -6,7 +6,9 @@
         incremental_predicates=history_predicates(),
         post_hook="{{ history_month_index() }}",
         on_schema_change='fail',
-        pre_hook=["set local enable_nestloop = off", "set local jit = off"]
+        pre_hook=[
+            "set local enable_nestloop = off", "set local jit = off", "{{ history_clear_month() }}"
+        ]
     )
 }}
 
