@@ -9,7 +9,11 @@
   A brand-new warehouse therefore starts with the month asked for, nothing before it.
 #}
 {% macro history_models() -%}
-    {{ return(['int_household_month', 'int_feed_linkage_month', 'int_orphan_member_month']) }}
+    {{ return([
+        'int_household_month', 'int_feed_linkage_month', 'int_orphan_member_month',
+        'int_feed_coverage_month', 'int_field_sample_draw', 'int_field_sample_head',
+        'int_doubt_point_month',
+    ]) }}
 {%- endmacro %}
 
 
@@ -47,5 +51,49 @@
 {% macro history_filter(month_column='month') -%}
     {%- if is_incremental() -%}
         where {{ month_column }} = {{ build_month() }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#
+  Config of the incremental history models. delete+insert first deletes the months it
+  replaces, `where month in (select distinct month from <new rows>)`: without more, PostgreSQL
+  reads the whole history to find them. The predicate below names var('month') as a literal
+  (an incremental run only ever inserts that month, see history_filter), and the BRIN index
+  on month (history_month_index, a post-hook) lets the delete read that month's pages only,
+  so replacing a month costs what the month holds, not what the history holds.
+#}
+{% macro history_predicates() -%}
+    {{ return(["DBT_INTERNAL_DEST.month = " ~ build_month()]) }}
+{%- endmacro %}
+
+
+{# Unnamed, and looked up by table: a full refresh renames the old table aside, index and all. #}
+{% macro history_month_index() -%}
+    do $$
+    begin
+        if not exists (
+            select 1 from pg_indexes
+            where schemaname = '{{ this.schema }}' and tablename = '{{ this.identifier }}'
+                and indexdef like '%USING brin (month)%'
+        ) then
+            create index on {{ this }} using brin (month);
+        end if;
+    end
+    $$
+{%- endmacro %}
+
+
+{#
+  Pre-hook of the incremental history models: delete+insert deletes only the months that its
+  new rows hold, so a month that now has no rows (no doubt point, no sampled household, where
+  a previous build of it had some) would keep its old rows. Deleting var('month') first makes
+  a rebuild replace the month whatever it now holds.
+#}
+{% macro history_clear_month() -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }} where month = {{ build_month() }}
+    {%- else -%}
+        select 1
     {%- endif -%}
 {%- endmacro %}

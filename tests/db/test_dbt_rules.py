@@ -32,14 +32,22 @@ from oracle import province as P  # noqa: E402
 from oracle import rules  # noqa: E402
 
 JAN20, JAN, FEB, MAR, APR = P.BUILD_MONTHS
-HISTORY = ("int_household_month", "int_feed_linkage_month", "int_orphan_member_month")
+HISTORY = (
+    "int_household_month",
+    "int_feed_linkage_month",
+    "int_orphan_member_month",
+    "int_feed_coverage_month",
+    "int_field_sample_draw",
+    "int_field_sample_head",
+    "int_doubt_point_month",
+)
 
 
 @dataclass
 class Province:
     url: str
-    # after each build: (month, household_id) -> xmin of every int_household_month row
-    xmins: dict[date, dict[tuple[date, str], str]] = field(default_factory=dict)
+    # after each build: (table, month, row) -> xmin of every row of the HISTORY tables
+    xmins: dict[date, dict[tuple[str, date, str], str]] = field(default_factory=dict)
 
     def query(self, sql: str, params: tuple | list = ()) -> list[dict]:
         with psycopg.connect(self.url, row_factory=dict_row) as conn:
@@ -54,12 +62,16 @@ class Province:
         return rows[0]
 
 
-def _xmins(url: str) -> dict[tuple[date, str], str]:
+def _xmins(url: str) -> dict[tuple[str, date, str], str]:
+    """The xmin of every row of every incremental history table, keyed by table, month, row."""
+    xmins: dict[tuple[str, date, str], str] = {}
     with psycopg.connect(url) as conn:
-        rows = conn.execute(
-            "select month, household_id, xmin::text from intermediate.int_household_month"
-        ).fetchall()
-    return {(m, h): x for m, h, x in rows}
+        for table in HISTORY:
+            rows = conn.execute(
+                f"select month, t::text, xmin::text from intermediate.{table} as t"
+            ).fetchall()
+            xmins.update({(table, m, r): x for m, r, x in rows})
+    return xmins
 
 
 @pytest.fixture(scope="module")
@@ -451,10 +463,11 @@ def test_the_python_oracle_agrees_on_the_problem_ledger(province: Province) -> N
 
 def test_building_a_later_month_leaves_earlier_months_untouched(province: Province) -> None:
     for earlier, later in zip(P.BUILD_MONTHS, P.BUILD_MONTHS[1:], strict=False):
-        before = {k: x for k, x in province.xmins[earlier].items() if k[0] <= earlier}
-        after = {k: x for k, x in province.xmins[later].items() if k[0] <= earlier}
+        before = {k: x for k, x in province.xmins[earlier].items() if k[1] <= earlier}
+        after = {k: x for k, x in province.xmins[later].items() if k[1] <= earlier}
         assert after == before, f"building {later} rewrote rows of months up to {earlier}"
-        assert any(k[0] == later for k in province.xmins[later]), later
+        for table in HISTORY:
+            assert any(k[:2] == (table, later) for k in province.xmins[later]), (table, later)
 
 
 def _history(url: str) -> dict[str, list[tuple]]:
@@ -474,8 +487,9 @@ def test_rebuilding_a_month_replaces_exactly_that_month(province: Province) -> N
     after_xmins = _xmins(province.url)
     assert _history(province.url) == before_rows
     assert after_xmins.keys() == before_xmins.keys()
-    changed = {k[0] for k in after_xmins if after_xmins[k] != before_xmins[k]}
+    changed = {k[1] for k in after_xmins if after_xmins[k] != before_xmins[k]}
     assert changed == {FEB}
+    assert {k[0] for k in after_xmins if k[1] == FEB} == set(HISTORY)
 
 
 def test_a_full_refresh_gives_the_same_rows(province: Province) -> None:

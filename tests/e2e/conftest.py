@@ -46,11 +46,10 @@ class EvaluationProvince:
     months: list[date]
     timings: dict[str, float] = field(default_factory=dict)
 
-    def compiled(self, model: str) -> str:
-        """The SQL dbt ran for an evaluation model (ephemeral models inlined)."""
+    def compiled(self, model: str, folder: str = "marts/evaluation") -> str:
+        """The SQL dbt ran for a model of ``folder`` (ephemeral models inlined)."""
         path = (
-            self.dbt_target / "compiled" / "fangpin" / "models" / "marts" / "evaluation"
-            / f"{model}.sql"
+            self.dbt_target / "compiled" / "fangpin" / "models" / folder / f"{model}.sql"
         )
         return path.read_text(encoding="utf-8")
 

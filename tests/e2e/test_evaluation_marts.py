@@ -36,6 +36,20 @@ def replace_relation(text: str, table: str, replacement: str) -> str:
     return pattern.sub(lambda m: replacement + (m.group(1) or f" as {table}"), text)
 
 
+def draw_sql(province, facts: str = "select * from marts.fct_household_month") -> str:
+    """The field-sample draw (int_field_sample_draw as dbt compiled it) over every month of
+    ``facts``: the incremental run's filter on its month is removed, and the household-month
+    history is read from the published facts (the same columns), so that the draw can be
+    repeated at any sample size or seed (the seeds are read when the query runs)."""
+    text = province.compiled("int_field_sample_draw", folder="intermediate")
+    pattern = re.compile(
+        r'"[^"]+"\."intermediate"\."int_household_month"'
+        r"(\s+where month = cast\('[0-9-]+' as date\))?"
+    )
+    assert len(pattern.findall(text)) == 1, "the draw reads int_household_month once"
+    return pattern.sub(lambda m: f"({facts}) as history", text)
+
+
 def run(url: str, text: str, setup: tuple[str, ...] = ()) -> list[dict]:
     """Run ``text`` after ``setup`` statements, then roll everything back."""
     with psycopg.connect(url) as conn:
@@ -145,13 +159,19 @@ def test_the_published_sample_follows_the_rules(province) -> None:
     check_sample(sample, household_counts(province.url), size)
     assert any(s["reason"] == "missed_identification" for s in sample)
     assert all(s["evaluating_city_code"] != s["city_code"] for s in sample)
+    # The months drawn one by one (incremental) are the draw over the whole history at once.
+    key = ("month", "county_code", "household_id", "reason", "sample_rank")
+    again = run(province.url, draw_sql(province))
+    assert sorted(tuple(s[k] for k in key) for s in again) == sorted(
+        tuple(s[k] for k in key) for s in sample
+    )
 
 
 @pytest.mark.parametrize("size", [2, 4, 7])
 def test_smaller_samples_take_missed_first_then_draw_the_rest(
     province, size: int
 ) -> None:
-    text = published_sql(province, "mart_field_sample")
+    text = draw_sql(province)
     setup = (f"update seeds.policy_parameters set value = {size} "
              "where parameter = 'sample_size'",)
     sample = run(province.url, text, setup)
@@ -161,7 +181,7 @@ def test_smaller_samples_take_missed_first_then_draw_the_rest(
 
 def test_the_sample_is_reproducible_per_county_month_and_seed(province) -> None:
     url = province.url
-    text = published_sql(province, "mart_field_sample")
+    text = draw_sql(province)
     small = (
         "update seeds.policy_parameters set value = 3 where parameter = 'sample_size'",
     )
@@ -178,9 +198,8 @@ def test_the_sample_is_reproducible_per_county_month_and_seed(province) -> None:
     assert draw(text) == base
     # One county alone (the others' households removed) draws the same households.
     county = max(household_counts(url).items(), key=lambda kv: kv[1][0])[0][1]
-    alone_sql = replace_relation(
-        text, "fct_household_month",
-        f"(select * from marts.fct_household_month where county_code = '{county}')",
+    alone_sql = draw_sql(
+        province, f"select * from marts.fct_household_month where county_code = '{county}'"
     )
     assert draw(alone_sql) == {s for s in base if s[1] == county}
     # Another seed draws other households (in the counties larger than the sample).

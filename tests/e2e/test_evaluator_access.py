@@ -25,7 +25,8 @@ pytestmark = pytest.mark.slow
 QUESTIONS = project_root() / "docs" / "evaluator_questions"
 READERS = ("evaluator", "bi_reader")
 CONTACT = "mart_field_sample_contact"
-#: Relations a mart reader must be refused, one per schema that is not ``marts``.
+#: Relations a mart reader must be refused: one per schema that is not ``marts``, and the
+#: intermediate table that holds the sampled heads' plain names.
 NOT_FOR_READERS = (
     "raw.registry_members",
     "raw.registry_households",
@@ -34,6 +35,7 @@ NOT_FOR_READERS = (
     "ops.feed_delivery",
     "staging.stg_registry_members__members",
     "intermediate.int_household_month",
+    "intermediate.int_field_sample_head",
     "seeds.policy_parameters",
     f"marts.{CONTACT}",
 )

@@ -3,6 +3,9 @@
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key='month',
+        incremental_predicates=history_predicates(),
+        pre_hook="{{ history_clear_month() }}",
+        post_hook="{{ history_month_index() }}",
         on_schema_change='fail'
     )
 }}

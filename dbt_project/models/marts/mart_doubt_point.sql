@@ -1,34 +1,13 @@
 -- Registry doubt points (疑点): one row per household, month and doubt code of RULES.md, for
--- every month built up to var('month'). None of them blocks a publish.
+-- every month built up to var('month'). None of them blocks a publish. Read from the
+-- incremental history int_doubt_point_month.
 
 with
 
 history as (
 
-    select * from {{ ref('int_household_month') }}
+    select * from {{ ref('int_doubt_point_month') }}
     where month <= {{ build_month() }}
-
-),
-
-doubt_points as (
-
-    select
-        history.month,
-        history.household_id,
-        history.county_code,
-        history.village_code,
-        doubt.code,
-        doubt.is_raised
-    from history
-    cross join lateral (
-        values
-            ('ELIMINATED_TOO_SOON', history.dp_eliminated_too_soon),
-            ('ELIMINATED_BELOW_LINE', history.dp_eliminated_below_line),
-            ('AT_RISK_WITHOUT_CAUSE', history.dp_at_risk_without_cause),
-            ('MONITORED_WITHOUT_DATE', history.dp_monitored_without_date),
-            ('EMPLOYMENT_CAUSE_NO_LABOUR', history.dp_employment_cause_no_labour),
-            ('TYPE_STATUS_MISMATCH', history.dp_type_status_mismatch)
-    ) as doubt (code, is_raised)
 
 ),
 
@@ -40,8 +19,7 @@ final as (
         county_code,
         village_code,
         code
-    from doubt_points
-    where is_raised
+    from history
 
 )
 

@@ -1,11 +1,3 @@
-{#
-  Small inputs behind staging views and window filters make the planner expect a row or two
-  and choose nested loops that re-run a staging view per row (seconds for a few hundred rows);
-  JIT compiles such queries for longer than they run. Both are switched off for this model's
-  transaction only: every join here is an equality join that hashes well at any size.
-#}
-{{ config(pre_hook=["set local enable_nestloop = off", "set local jit = off"]) }}
-
 -- Feed reporting (报送及时率): one row per feed and built month, the feeds that did not arrive
 -- included (arrived false). For the delivery of month M: whether it arrived, when, whether on
 -- time, how many rows were loaded and quarantined, and the share of month M's registered
@@ -20,7 +12,9 @@
 -- Coverage basis per feed: registry_households → registered households; registry_members and
 -- the person feeds (education, medical, employment, social_assistance) → registered people
 -- (non-orphan members); housing → registered household heads; water → villages with
--- registered households. A feed that did not arrive covers nobody: coverage 0.
+-- registered households. A feed that did not arrive covers nobody: coverage 0. The registered
+-- and covered counts of each month are computed once, when the month is built, by the
+-- incremental int_feed_coverage_month; this mart only joins them to the deliveries.
 
 with
 
@@ -40,17 +34,18 @@ settings as (
 
 ),
 
-households as (
+coverage as (
 
-    select month, household_id, village_code, registry_snapshot_month
-    from {{ ref('fct_household_month') }}
+    select month, feed, registered, covered
+    from {{ ref('int_feed_coverage_month') }}
+    where month <= {{ build_month() }}
 
 ),
 
 built_months as (
 
     select distinct month
-    from households
+    from coverage
 
 ),
 
@@ -77,127 +72,6 @@ deliveries as (
 
 ),
 
-member_snapshots as (
-
-    select month, snapshot_month
-    from {{ ref('mart_feed_linkage') }}
-    where feed = 'registry_members'
-        and is_present
-
-),
-
-registered_people as (
-
-    select distinct
-        households.month,
-        members.id_number
-    from households
-    inner join member_snapshots
-        on member_snapshots.month = households.month
-    inner join {{ ref('stg_registry_members__members') }} as members
-        on members.snapshot_month = member_snapshots.snapshot_month
-        and members.household_id = households.household_id
-
-),
-
-registered_heads as (
-
-    select distinct
-        households.month,
-        registry.head_id_number
-    from households
-    inner join {{ ref('stg_registry_households__households') }} as registry
-        on registry.snapshot_month = households.registry_snapshot_month
-        and registry.household_id = households.household_id
-
-),
-
-registered_villages as (
-
-    select distinct month, village_code
-    from households
-
-),
-
-denominators as (
-
-    select month, 'households' as coverage_basis, count(*) as registered
-    from households
-    group by month
-    union all
-    select month, 'people' as coverage_basis, count(*) as registered
-    from registered_people
-    group by month
-    union all
-    select month, 'household_heads' as coverage_basis, count(*) as registered
-    from registered_heads
-    group by month
-    union all
-    select month, 'villages' as coverage_basis, count(*) as registered
-    from registered_villages
-    group by month
-
-),
-
-covered as (
-
-    select
-        households.month,
-        'registry_households' as feed,
-        count(distinct households.household_id) as covered
-    from households
-    inner join {{ ref('stg_registry_households__households') }} as delivered
-        on delivered.snapshot_month = households.month
-        and delivered.household_id = households.household_id
-    group by households.month
-
-    {%- for item in [
-        ('registry_members', 'stg_registry_members__members'),
-        ('education', 'stg_education__student_status'),
-        ('medical', 'stg_medical__enrolments'),
-        ('employment', 'stg_employment__jobs'),
-        ('social_assistance', 'stg_social_assistance__assistance'),
-    ] %}
-
-    union all
-
-    select
-        registered_people.month,
-        '{{ item[0] }}' as feed,
-        count(distinct registered_people.id_number) as covered
-    from registered_people
-    inner join {{ ref(item[1]) }} as delivered
-        on delivered.snapshot_month = registered_people.month
-        and delivered.id_number = registered_people.id_number
-    group by registered_people.month
-    {%- endfor %}
-
-    union all
-
-    select
-        registered_heads.month,
-        'housing' as feed,
-        count(distinct registered_heads.head_id_number) as covered
-    from registered_heads
-    inner join {{ ref('stg_housing__appraisals') }} as delivered
-        on delivered.snapshot_month = registered_heads.month
-        and delivered.householder_id_number = registered_heads.head_id_number
-    group by registered_heads.month
-
-    union all
-
-    select
-        registered_villages.month,
-        'water' as feed,
-        count(distinct registered_villages.village_code) as covered
-    from registered_villages
-    inner join {{ ref('stg_water__inspections') }} as delivered
-        on delivered.snapshot_month = registered_villages.month
-        and delivered.village_code = registered_villages.village_code
-    group by registered_villages.month
-
-),
-
 feed_months as (
 
     select
@@ -218,8 +92,8 @@ feed_months as (
         coalesce(deliveries.files, 0) as files,
         coalesce(deliveries.rows_loaded, 0) as rows_loaded,
         coalesce(deliveries.rows_quarantined, 0) as rows_quarantined,
-        coalesce(covered.covered, 0) as covered,
-        coalesce(denominators.registered, 0) as registered
+        coalesce(coverage.covered, 0) as covered,
+        coalesce(coverage.registered, 0) as registered
     from built_months
     cross join feeds
     cross join policy
@@ -227,12 +101,9 @@ feed_months as (
     left join deliveries
         on deliveries.month = built_months.month
         and deliveries.feed = feeds.feed
-    left join covered
-        on covered.month = built_months.month
-        and covered.feed = feeds.feed
-    left join denominators
-        on denominators.month = built_months.month
-        and denominators.coverage_basis = feeds.coverage_basis
+    left join coverage
+        on coverage.month = built_months.month
+        and coverage.feed = feeds.feed
 
 ),
 

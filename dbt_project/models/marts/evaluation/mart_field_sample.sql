@@ -1,16 +1,10 @@
-{#
-  Small inputs behind staging views and window filters make the planner expect a row or two
-  and choose nested loops that re-run a staging view per row (seconds for a few hundred rows);
-  JIT compiles such queries for longer than they run. Both are switched off for this model's
-  transaction only: every join here is an equality join that hashes well at any size.
-#}
-{{ config(pre_hook=["set local enable_nestloop = off", "set local jit = off"]) }}
-
 -- Field-verification sample (实地核查样本): per key county and built month, `sample_size`
 -- households for the evaluating city's field team to visit (RULES.md "Cross-city evaluation");
--- the draw is in int_field_sample_draw. Holds what a team needs to find and check a household
--- without personal data: village and township, the head's masked id number and masked name,
--- household facts and the signals to verify. The plain head name is only in
+-- the draw, with the facts of the month, is in int_field_sample_draw and the head's name in
+-- int_field_sample_head (both incremental by month): this mart reads those small tables. Holds
+-- what a team needs to find and check a household without personal data: village and
+-- township, the head's masked id number and masked name, household facts and the signals to
+-- verify. The plain head name is only in
 -- mart_field_sample_contact, which evaluators and BI tools cannot read.
 
 with
@@ -18,18 +12,23 @@ with
 draw as (
 
     select * from {{ ref('int_field_sample_draw') }}
+    where month <= {{ build_month() }}
 
 ),
 
 heads as (
 
     select * from {{ ref('int_field_sample_head') }}
+    where month <= {{ build_month() }}
 
 ),
 
-facts as (
+-- The months built up to var('month'): those of fct_household_month, one row each here.
+months as (
 
-    select * from {{ ref('fct_household_month') }}
+    select distinct month
+    from {{ ref('int_feed_coverage_month') }}
+    where month <= {{ build_month() }}
 
 ),
 
@@ -66,49 +65,31 @@ sampled as (
         draw.sample_rank,
         draw.reason,
         draw.household_id,
-        facts.village_code,
+        draw.village_code,
         townships.township_name,
-        facts.head_id_masked,
+        draw.head_id_masked,
         case
             when heads.head_name is null then null
             when char_length(heads.head_name) <= 1 then '*'
             else left(heads.head_name, 1) || repeat('*', char_length(heads.head_name) - 1)
         end as head_name_masked,
-        facts.member_count,
-        facts.household_type,
-        facts.monitoring_type,
-        facts.monitoring_status,
-        facts.per_capita_net_income,
-        facts.should_monitor,
-        facts.missed_identification,
-        facts.relapse_after_elimination,
-        nullif(concat_ws(
-            ';',
-            case when facts.sig_income_low then 'INCOME_LOW' end,
-            case when facts.sig_edu_dropout then 'EDU_DROPOUT' end,
-            case when facts.sig_edu_unverified then 'EDU_UNVERIFIED' end,
-            case when facts.sig_med_uninsured then 'MED_UNINSURED' end,
-            case when facts.sig_med_unverified then 'MED_UNVERIFIED' end,
-            case when facts.sig_med_burden then 'MED_BURDEN' end,
-            case when facts.sig_house_unsafe then 'HOUSE_UNSAFE' end,
-            case when facts.sig_house_unverified then 'HOUSE_UNVERIFIED' end,
-            case when facts.sig_water_unsafe then 'WATER_UNSAFE' end,
-            case when facts.sig_water_unverified then 'WATER_UNVERIFIED' end,
-            case when facts.sig_disaster then 'DISASTER' end,
-            case when facts.sig_job_none then 'JOB_NONE' end,
-            case when facts.sig_safety_net_gap then 'SAFETY_NET_GAP' end
-        ), '') as signals_to_check
+        draw.member_count,
+        draw.household_type,
+        draw.monitoring_type,
+        draw.monitoring_status,
+        draw.per_capita_net_income,
+        draw.should_monitor,
+        draw.missed_identification,
+        draw.relapse_after_elimination,
+        draw.signals_to_check
     from draw
-    inner join facts
-        on facts.month = draw.month
-        and facts.household_id = draw.household_id
     inner join counties
         on counties.county_code = draw.county_code
     left join assignment
         on assignment.county_code = draw.county_code
         and assignment.year = cast(extract(year from draw.month) as integer)
     left join townships
-        on townships.township_code = left(facts.village_code, 9)
+        on townships.township_code = left(draw.village_code, 9)
     left join heads
         on heads.month = draw.month
         and heads.household_id = draw.household_id
@@ -118,7 +99,7 @@ sampled as (
 built_months as (
 
     select month, lag(month) over (order by month) as previous_month
-    from (select distinct month from facts) as months
+    from months
 
 ),
 

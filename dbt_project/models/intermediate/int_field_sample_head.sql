@@ -1,11 +1,26 @@
-{{ config(materialized='ephemeral') }}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='month',
+        incremental_predicates=history_predicates(),
+        post_hook="{{ history_month_index() }}",
+        on_schema_change='fail',
+        pre_hook=[
+            "set local enable_nestloop = off", "set local jit = off", "{{ history_clear_month() }}"
+        ]
+    )
+}}
 
 -- The plain name of each sampled household's head (户主姓名), for the field teams only: the head
 -- of the registry_households snapshot the month used, looked up by id number in the
 -- registry_members snapshot the month used. The id number is used for the join and goes no
--- further. Ephemeral: mart_field_sample keeps only a masked form of the name, and the plain
--- name is published in mart_field_sample_contact alone, which row-level security restricts to
--- the evaluating city's field team (fangpin.warehouse.field_roles).
+-- further. Incremental by month like int_field_sample_draw. Personal data: it stays in the
+-- intermediate schema, which evaluator and bi_reader cannot use (fangpin.warehouse.roles);
+-- mart_field_sample keeps only a masked form of the name, and the plain name is published in
+-- mart_field_sample_contact alone, which row-level security restricts to the evaluating
+-- city's field team (fangpin.warehouse.field_roles). The planner settings are those of the
+-- marts that join staging views (nested loops off, no JIT).
 
 with
 
@@ -13,20 +28,21 @@ draw as (
 
     select month, household_id
     from {{ ref('int_field_sample_draw') }}
+    {{ history_filter() }}
 
 ),
 
-facts as (
+households as (
 
-    select month, household_id, registry_snapshot_month
-    from {{ ref('fct_household_month') }}
+    select month, household_id, head_id_number
+    from {{ ref('int_registry_households_month') }}
 
 ),
 
 member_snapshots as (
 
     select month, snapshot_month
-    from {{ ref('mart_feed_linkage') }}
+    from {{ ref('int_feed_snapshot_month') }}
     where feed = 'registry_members'
         and is_present
 
@@ -37,19 +53,17 @@ heads as materialized (
     select
         draw.month,
         draw.household_id,
-        registry.head_id_number
+        households.head_id_number
     from draw
-    inner join facts
-        on facts.month = draw.month
-        and facts.household_id = draw.household_id
-    inner join {{ ref('stg_registry_households__households') }} as registry
-        on registry.snapshot_month = facts.registry_snapshot_month
-        and registry.household_id = draw.household_id
+    inner join households
+        on households.month = draw.month
+        and households.household_id = draw.household_id
 
 ),
 
 -- Materialized: the staging view ranks every delivered row, so it is read once here rather
 -- than once per sampled household (the planner underestimates the sample and would loop).
+-- The literals let PostgreSQL read only the snapshots this run uses.
 members as materialized (
 
     select
@@ -57,7 +71,9 @@ members as materialized (
         members.id_number,
         members.person_name
     from {{ ref('stg_registry_members__members') }} as members
-    where members.snapshot_month in (select snapshot_month from member_snapshots)
+    where members.snapshot_month in (
+        {{ present_snapshots(ref('int_feed_snapshot_month'), 'registry_members') }}
+    )
 
 ),
 

@@ -1,4 +1,14 @@
-{{ config(materialized='ephemeral') }}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='month',
+        incremental_predicates=history_predicates(),
+        pre_hook="{{ history_clear_month() }}",
+        post_hook="{{ history_month_index() }}",
+        on_schema_change='fail'
+    )
+}}
 
 -- The field-verification draw (实地核查抽样), before any names are attached: per key county and
 -- built month, `sample_size` households (policy_parameters). Every missed identification is in
@@ -6,8 +16,10 @@
 -- taken in draw order. The rest of the sample is drawn from the county's other households
 -- (those not taken in the first part) in draw order. The draw order is
 -- md5(sample_seed, county, month, household): the same county, month, households and seed give
--- the same sample, and a new month or seed gives a new one. Ephemeral: inlined into the sample
--- marts, never a table of its own.
+-- the same sample, and a new month or seed gives a new one. Each drawn household carries the
+-- facts of the month that mart_field_sample shows (no names, masked head id only).
+-- Incremental by month like int_household_month: a run draws var('month') only, and the sample
+-- marts read this small table instead of drawing again over every month of the history.
 
 with
 
@@ -27,11 +39,21 @@ settings as (
 
 ),
 
+-- The key counties of the province (dim_county's is_key_county, from the same seeds).
 key_counties as (
 
-    select county_code
-    from {{ ref('dim_county') }}
-    where is_key_county
+    select cast(counties.county_code as text) as county_code
+    from {{ ref('shanxi_counties') }} as counties
+    where cast(counties.county_code as text) in (
+        select cast(county_code as text) from {{ ref('key_counties') }}
+    )
+
+),
+
+facts as (
+
+    select * from {{ ref('int_household_month') }}
+    {{ history_filter() }}
 
 ),
 
@@ -46,7 +68,7 @@ households as (
             ':', settings.sample_seed, facts.county_code, to_char(facts.month, 'YYYY-MM'),
             facts.household_id
         )) as draw_key
-    from {{ ref('fct_household_month') }} as facts
+    from facts
     inner join key_counties
         on key_counties.county_code = facts.county_code
     cross join settings
@@ -123,11 +145,52 @@ random_part as (
 
 ),
 
-final as (
+drawn as (
 
     select * from missed_part
     union all
     select * from random_part
+
+),
+
+final as (
+
+    select
+        drawn.month,
+        drawn.county_code,
+        drawn.household_id,
+        drawn.reason,
+        drawn.sample_rank,
+        facts.village_code,
+        facts.head_id_masked,
+        facts.member_count,
+        facts.household_type,
+        facts.monitoring_type,
+        facts.monitoring_status,
+        facts.per_capita_net_income,
+        facts.should_monitor,
+        facts.missed_identification,
+        facts.relapse_after_elimination,
+        nullif(concat_ws(
+            ';',
+            case when facts.sig_income_low then 'INCOME_LOW' end,
+            case when facts.sig_edu_dropout then 'EDU_DROPOUT' end,
+            case when facts.sig_edu_unverified then 'EDU_UNVERIFIED' end,
+            case when facts.sig_med_uninsured then 'MED_UNINSURED' end,
+            case when facts.sig_med_unverified then 'MED_UNVERIFIED' end,
+            case when facts.sig_med_burden then 'MED_BURDEN' end,
+            case when facts.sig_house_unsafe then 'HOUSE_UNSAFE' end,
+            case when facts.sig_house_unverified then 'HOUSE_UNVERIFIED' end,
+            case when facts.sig_water_unsafe then 'WATER_UNSAFE' end,
+            case when facts.sig_water_unverified then 'WATER_UNVERIFIED' end,
+            case when facts.sig_disaster then 'DISASTER' end,
+            case when facts.sig_job_none then 'JOB_NONE' end,
+            case when facts.sig_safety_net_gap then 'SAFETY_NET_GAP' end
+        ), '') as signals_to_check
+    from drawn
+    inner join facts
+        on facts.month = drawn.month
+        and facts.household_id = drawn.household_id
 
 )
 
