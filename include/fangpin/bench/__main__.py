@@ -23,6 +23,8 @@ LOAD_VS_TO_SQL_MIN = 20
 AUDIT_SHARE_MAX = 0.20
 THIRTEEN_VS_ONE_MAX = 1.2
 PEAK_MIB_MAX = 2048
+#: The load comparison's methods, as fangpin.load.bench_load names them, in print order.
+LOAD_METHODS = ("loader", "psql_copy", "psycopg_copy_file", "pandas_to_sql")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -87,15 +89,15 @@ def print_table(size: int, rows: list[dict]) -> None:
 def load_row(load: dict) -> dict:
     """The load comparison as one flat row: rates and the two ratios of the targets."""
     row: dict = {"rows": load["rows"], "file_mb": load.get("file_mb")}
-    for method in ("loader", "psql_copy", "psycopg_copy_file", "pandas_to_sql"):
+    for method in LOAD_METHODS:
         figures = load.get(method) or {}
         row[f"{method}_rows_per_s"] = figures.get("rows_per_s")
         row[f"{method}_rows"] = figures.get("rows")
     row["loader_analyze_s"] = (load.get("loader") or {}).get("analyze_seconds")
     loader = row["loader_rows_per_s"] or 0
     copy, to_sql = row["psql_copy_rows_per_s"], row["pandas_to_sql_rows_per_s"]
-    # loader_vs_copy: how many times the \copy floor's time the loader takes (target <= 1.5);
-    # loader_vs_to_sql: how many times faster than to_sql the loader is (target >= 20).
+    # loader_vs_copy: how many times the \copy floor's time the loader takes (LOAD_VS_COPY_MAX);
+    # loader_vs_to_sql: how many times faster than to_sql the loader is (LOAD_VS_TO_SQL_MIN).
     row["loader_vs_copy"] = round(copy / loader, 2) if copy and loader else None
     row["loader_vs_to_sql"] = round(loader / to_sql, 1) if to_sql else None
     return row
@@ -104,7 +106,7 @@ def load_row(load: dict) -> dict:
 def print_load(load: dict) -> None:
     row = load_row(load)
     print(f"\nLoad of one clean education file, {load['rows']:,} rows ({load.get('file_mb')} MB):")
-    for method in ("loader", "psql_copy", "psycopg_copy_file", "pandas_to_sql"):
+    for method in LOAD_METHODS:
         figures = load.get(method)
         if figures:
             print(f"  {method:<18} {figures['rows_per_s']:>12,} rows/s"
@@ -112,8 +114,10 @@ def print_load(load: dict) -> None:
     analyze = (load.get("loader") or {}).get("analyze_seconds")
     if analyze is not None:
         print(f"  (the loader's time includes its ANALYZE of raw.education: {analyze} s)")
-    print(f"  loader takes {row['loader_vs_copy']}x the time of psql \\copy (target <= 1.5)")
-    print(f"  loader is {row['loader_vs_to_sql']}x faster than DataFrame.to_sql (target >= 20;"
+    print(f"  loader takes {row['loader_vs_copy']}x the time of psql \\copy"
+          f" (target <= {LOAD_VS_COPY_MAX})")
+    print(f"  loader is {row['loader_vs_to_sql']}x faster than DataFrame.to_sql"
+          f" (target >= {LOAD_VS_TO_SQL_MIN};"
           " to_sql timed on a sample)")
 
 
