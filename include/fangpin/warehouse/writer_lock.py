@@ -6,8 +6,14 @@ works. It is a *session* advisory lock on a connection of its own: when the hold
 (``kill -9``, a lost worker, a stopped server) PostgreSQL drops the session and the lock with
 it, so no stale lock row ever needs cleaning up.
 
-The lock is re-entrant per process: a ``fangpin run`` that holds it can call steps that ask for
-it again without deadlocking on itself.
+Two locks, both re-entrant per process:
+
+- the **writer lock** (:func:`writer_lock`), held by each step that writes: exclusive for the
+  steps that build, audit or publish a month; shared for feed loads, which may run side by side
+  (each feed-month has its own lock in the loader) but never during a build;
+- the **run lock** (:func:`run_lock`), held by a whole ``fangpin run`` for all its months, so
+  that a second ``fangpin run`` waits or stops at once instead of interleaving months. Its
+  steps (which may run in other processes, as Airflow's tasks do) take the writer lock.
 """
 
 from __future__ import annotations
@@ -24,8 +30,9 @@ import psycopg
 
 log = logging.getLogger(__name__)
 
-#: pg_advisory_lock key (two int4): "fangpin" and "writer".
+#: pg_advisory_lock keys (two int4): "fangpin" and "writer" / "run".
 LOCK_KEY = (74_210_000, 1)
+RUN_LOCK_KEY = (74_210_000, 2)
 #: How often a waiting writer asks again, and says who holds the lock.
 POLL_SECONDS = 2.0
 APPLICATION_NAME = "fangpin-writer"
@@ -52,8 +59,8 @@ class Holder:
 _held = threading.local()
 
 
-def current_holder(url: str) -> Holder | None:
-    """Who holds the writer lock now, if anyone (from ``pg_locks`` and ``pg_stat_activity``)."""
+def current_holder(url: str, key: tuple[int, int] = LOCK_KEY) -> Holder | None:
+    """Who holds a lock now, if anyone (from ``pg_locks`` and ``pg_stat_activity``)."""
     with psycopg.connect(url, autocommit=True) as conn:
         row = conn.execute(
             """
@@ -64,52 +71,79 @@ def current_holder(url: str) -> Holder | None:
             where l.locktype = 'advisory' and l.granted
               and l.classid = %s and l.objid = %s and l.objsubid = 2
               and l.database = (select oid from pg_database where datname = current_database())
+            limit 1
             """,
-            LOCK_KEY,
+            key,
         ).fetchone()
     return Holder(*row) if row else None
 
 
 @contextmanager
-def writer_lock(url: str, who: str, wait_seconds: float | None = None) -> Iterator[None]:
-    """Hold the warehouse's writer lock for the block.
+def writer_lock(
+    url: str, who: str, wait_seconds: float | None = None, *, shared: bool = False
+) -> Iterator[None]:
+    """Hold the warehouse's writer lock for the block (``shared`` for feed loads).
 
     ``wait_seconds``: ``None`` waits as long as it takes, ``0`` fails at once, otherwise waits
     that long. Raises :class:`WarehouseBusy` naming the holder when it gives up.
     """
-    depth = getattr(_held, "depth", {})
-    if depth.get(url):
-        depth[url] += 1
+    with _advisory(url, who, wait_seconds, LOCK_KEY, shared):
+        yield
+
+
+@contextmanager
+def run_lock(url: str, who: str, wait_seconds: float | None = 0) -> Iterator[None]:
+    """Hold the run lock for a whole multi-month run; by default a second run stops at once."""
+    with _advisory(url, who, wait_seconds, RUN_LOCK_KEY, False):
+        yield
+
+
+@contextmanager
+def _advisory(
+    url: str, who: str, wait_seconds: float | None, key: tuple[int, int], shared: bool
+) -> Iterator[None]:
+    held = getattr(_held, "held", None)
+    if held is None:
+        held = _held.held = {}
+    slot = (url, key)
+    if slot in held:  # re-entrant: an exclusive hold covers a shared request too
+        held[slot] += 1
         try:
             yield
         finally:
-            depth[url] -= 1
+            held[slot] -= 1
+            if not held[slot]:
+                del held[slot]
         return
     name = f"{APPLICATION_NAME}: {who} (pid {os.getpid()})"[:63]
     conn = psycopg.connect(url, autocommit=True, application_name=name)
     try:
-        _acquire(conn, url, wait_seconds)
-        _held.depth = {**depth, url: 1}
+        _acquire(conn, url, wait_seconds, key, shared)
+        held[slot] = 1
         try:
             yield
         finally:
-            _held.depth[url] = 0
+            held.pop(slot, None)
+            unlock = "pg_advisory_unlock_shared" if shared else "pg_advisory_unlock"
             try:
-                conn.execute("select pg_advisory_unlock(%s, %s)", LOCK_KEY)
+                conn.execute(f"select {unlock}(%s, %s)", key)
             except psycopg.Error:  # the session is gone, and the lock with it
                 pass
     finally:
         conn.close()
 
 
-def _acquire(conn: psycopg.Connection, url: str, wait_seconds: float | None) -> None:
+def _acquire(
+    conn: psycopg.Connection, url: str, wait_seconds: float | None, key: tuple[int, int],
+    shared: bool,
+) -> None:
     deadline = None if wait_seconds is None else time.monotonic() + wait_seconds
+    try_lock = "pg_try_advisory_lock_shared" if shared else "pg_try_advisory_lock"
     announced = False
     while True:
-        got = conn.execute("select pg_try_advisory_lock(%s, %s)", LOCK_KEY).fetchone()[0]
-        if got:
+        if conn.execute(f"select {try_lock}(%s, %s)", key).fetchone()[0]:
             return
-        holder = current_holder(url)
+        holder = current_holder(url, key)
         who = holder.describe() if holder else "another writer"
         if deadline is not None and time.monotonic() >= deadline:
             raise WarehouseBusy(
