@@ -88,11 +88,15 @@ def backticked_paths(doc: Path) -> list[Link]:
     """Backticked words of ``doc`` that look like a file path: a ``/`` and a file ending.
 
     Templates and globs (``landing/<YYYY-MM>/<feed>/*.csv``) and ``path::name`` test ids
-    are paths of another kind; the first is skipped, the second checked for its file.
+    are paths of another kind; the first is skipped, the second checked for its file. The
+    text of a markdown link (``[`MARTS.md`](contract/MARTS.md)``) is skipped: its target is
+    what the reader opens, and that is checked as a link.
     """
     text = doc.read_text(encoding="utf-8")
     found = []
     for m in BACKTICKED.finditer(text):
+        if text[m.start() - 1 : m.start()] == "[" and text[m.end() : m.end() + 2] == "](":
+            continue
         code = m.group("code").strip().split("::")[0]
         if " " in code or any(c in code for c in "<>*{}$|"):
             continue
@@ -204,8 +208,10 @@ def test_the_checks_catch_what_they_are_for(tmp_path: Path) -> None:
     assert path_problem(Link(doc, 1, "tests/oracle/rules.py")) is None
     assert path_problem(Link(doc, 1, "fangpin/feeds/contracts.py")) is None
     sample = tmp_path / "s.md"
-    sample.write_text("[a](x.md) `b/c.py` `[f](g.md)`\n```\n[d](e.md)\n```\n", encoding="utf-8")
-    assert [link.target for link in markdown_links(sample)] == ["x.md"]
+    sample.write_text(
+        "[a](x.md) `b/c.py` `[f](g.md)` [`h/i.md`](j.md)\n```\n[d](e.md)\n```\n", encoding="utf-8"
+    )
+    assert [link.target for link in markdown_links(sample)] == ["x.md", "j.md"]
     assert [link.target for link in backticked_paths(sample)] == ["b/c.py"]
 
 
