@@ -11,6 +11,8 @@ them, so the docs hold the contract in ``docs/contract/`` and link there. Checke
   as their base (``include/``, ``include/fangpin/``, ``dbt_project/``);
 - no document, model description or code comment points at the requirement folder the
   project was written against;
+- the Chinese terms that ``docs/contract/GLOSSARY.md`` lists as not used appear nowhere in the
+  docs, the dbt descriptions and the report;
 - the feed tables of ``docs/contract/FEEDS.md`` say what ``fangpin.feeds.contracts`` declares
   (columns, Chinese headers, kinds, required, enum codes and labels), so the contract a reader
   sees is the one the loader applies.
@@ -258,3 +260,61 @@ def test_the_feeds_contract_doc_says_what_the_loader_declares() -> None:
             for column, chinese, kind, required, values in rows
         ]
         assert seen == declared_rows(feed), name
+
+
+def unused_terms() -> list[tuple[str, list[str]]]:
+    """The glossary's "Terms not used" table: each rejected term and the terms to use instead."""
+    text = (ROOT / "docs" / "contract" / "GLOSSARY.md").read_text(encoding="utf-8")
+    section = text.split("## Terms not used", 1)[1]
+    pairs = []
+    for line in section.splitlines()[1:]:
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) == 2 and cells[0] not in ("not used", "---"):
+            pairs.append((cells[0], re.findall(r"[\u4e00-\u9fff]+", cells[1])))
+    return pairs
+
+
+def rejected_uses(text: str, rejected: str, chosen: list[str]) -> list[int]:
+    """Offsets of ``rejected`` in ``text`` that are not part of one of the ``chosen`` terms."""
+    offsets = []
+    start = text.find(rejected)
+    while start >= 0:
+        inside = any(
+            text[start - term.index(rejected) : start - term.index(rejected) + len(term)] == term
+            for term in chosen
+            if rejected in term and start >= term.index(rejected)
+        )
+        if not inside:
+            offsets.append(start)
+        start = text.find(rejected, start + 1)
+    return offsets
+
+
+def test_one_chinese_term_per_idea() -> None:
+    """A reader meets one word for an idea: the glossary's, not an older or looser one."""
+    pairs = unused_terms()
+    assert ("漏识别", ["应纳未纳"]) in pairs
+    suffixes = {".md", ".yml", ".sql", ".csv", ".py"}
+    files = [
+        ROOT / "README.md",
+        *(p for p in (ROOT / "docs").rglob("*") if p.suffix in suffixes),
+        *(p for p in (ROOT / "dbt_project").rglob("*") if p.suffix in suffixes),
+        *(ROOT / "include" / "fangpin" / "report").rglob("*.py"),
+    ]
+    contract = ROOT / "docs" / "contract"
+    hits = []
+    for path in files:
+        if path.is_relative_to(contract) or "target" in path.relative_to(ROOT).parts:
+            continue
+        text = path.read_text(encoding="utf-8")
+        for rejected, chosen in pairs:
+            for offset in rejected_uses(text, rejected, chosen):
+                hits.append(f"{path.relative_to(ROOT)}:{_line_of(text, offset)}: {rejected}")
+    assert not hits, "\n".join(hits)
+
+
+def test_a_chosen_term_is_not_taken_for_a_rejected_one() -> None:
+    """风险消除后返贫 holds 消除后返贫, and 问题整改率 holds 整改率: neither is a hit."""
+    assert rejected_uses("风险消除后返贫; 消除后返贫", "消除后返贫", ["风险消除后返贫"]) == [9]
+    assert rejected_uses("问题整改率 整改率", "整改率", ["问题整改率"]) == [6]
+    assert rejected_uses("县级考核权重", "县级考核", ["县级考核评分表", "县级考核权重"]) == []
