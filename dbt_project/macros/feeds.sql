@@ -1,9 +1,9 @@
 {#
-  The eight departmental feeds of FEEDS.md, the staging model that holds each one's
-  deduplicated snapshots, and how its records link to the registered population (RULES.md):
-  registry (the registry itself), person (id number of a member), head (id number of a
-  household's head), village (village code). Feed names are the contract of the outside world,
-  not policy.
+  The eight departmental feeds of docs/contract/FEEDS.md, the staging model that holds each one's
+  deduplicated snapshots, and how its records link to the registered population
+  (docs/contract/RULES.md): registry (the registry itself), person (id number of a member), head (id
+  number of a household's head), village (village code). Feed names are the contract of the outside
+  world, not policy.
 #}
 {% macro fangpin_feeds() -%}
     {{ return([
@@ -19,7 +19,8 @@
 {%- endmacro %}
 
 
-{# The feeds without which a month is not built (RULES.md "Time": the registry exception). #}
+{# The feeds without which a month is not built: the registry exception of
+   docs/contract/RULES.md "Time". #}
 {% macro registry_feeds() -%}
     {{ return(fangpin_feeds() | selectattr('link', 'equalto', 'registry') | map(attribute='feed') | list) }}
 {%- endmacro %}

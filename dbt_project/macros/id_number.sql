@@ -1,7 +1,7 @@
 {#
-  Birth date and sex come from the 18-character id number (FEEDS.md): digits 7-14 are the
-  birth date (YYYYMMDD), digit 17 is odd for a man and even for a woman. A number whose
-  date part is not a real date gives a null birth date (and so no age) instead of an error.
+  Birth date and sex come from the 18-character id number (docs/contract/FEEDS.md): digits 7-14 are
+  the birth date (YYYYMMDD), digit 17 is odd for a man and even for a woman. A number whose date
+  part is not a real date gives a null birth date (and so no age) instead of an error.
 #}
 {% macro birth_date_from_id(id_number) -%}
     case
@@ -29,7 +29,7 @@
 {%- endmacro %}
 
 
-{# Full years between a birth date and a day (age at `period_end`, RULES.md "Time"). #}
+{# Full years between a birth date and a day: age at `period_end`, docs/contract/RULES.md "Time". #}
 {% macro age_in_years(birth_date, on_date) -%}
     cast(extract(year from age({{ on_date }}, {{ birth_date }})) as integer)
 {%- endmacro %}

@@ -21,7 +21,7 @@
 {%- endmacro %}
 
 
-{# First 6 and last 4 characters kept, the rest '*' (MARTS.md): 142701********123X. #}
+{# First 6 and last 4 characters kept, the rest '*' (docs/contract/MARTS.md): 142701********123X. #}
 {% macro mask_id(id_number) -%}
     case
         when length({{ id_number }}) > 10

@@ -1,5 +1,6 @@
 {#
-  RULES.md "Time": a month with no registry snapshot in reach is not built, and says so.
+  docs/contract/RULES.md "Time": a month with no registry snapshot in reach is not built, and says
+  so.
 
   Post-hook of int_feed_snapshot_month (runs inside its transaction): when registry_households
   or registry_members has no snapshot at or at most feed_max_age_months before var('month'),

@@ -2,7 +2,7 @@
 -- 哪些重点帮扶县本月排名下降？原因是什么？
 -- For every key county whose rank is worse than last month: its ranks, its score change, and
 -- the rate whose change cost it the most score points (rate change × weight × 100; the weights
--- are RULES.md's, education … identification 0.15, rectification 0.10).
+-- are those of docs/contract/RULES.md, education … identification 0.15, rectification 0.10).
 -- Parameter: month (null = the latest published month).
 
 with

@@ -1,7 +1,7 @@
 -- Q2. Which households were missed (应纳未纳) in county X this month?
 -- X县本月有哪些应纳未纳的农户？
--- Households that should be monitored (a signal of RULES.md) but are not at risk in the
--- registry, with the signals that make them so. Masked head id only: contact details are for
+-- Households that should be monitored (a signal of docs/contract/RULES.md) but are not at risk in
+-- the registry, with the signals that make them so. Masked head id only: contact details are for
 -- the field teams (marts.mart_field_sample_contact).
 -- Parameters: county_code (null = the county with most missed households that month),
 -- month (null = the latest published month).

@@ -1,4 +1,4 @@
--- Q6. How has the rectification rate (整改率) moved month by month?
+-- Q6. How has the rectification rate (问题整改率) moved month by month?
 -- 问题整改率逐月变化趋势如何？
 -- Province and key-county totals per month: problems found from January of the year to the
 -- month, rectified by the month, the rate and its change on the previous month.

@@ -2,8 +2,8 @@
 
 Four counties in two cities (two of them key counties), two households each, two months
 (February and March 2021): seeds, raw deliveries with their load history, staging views shaped
-like dbt's, and a build schema with every mart of MARTS.md, all consistent with RULES.md so
-that the audit passes with no failure at all until a test plants a defect.
+like dbt's, and a build schema with every mart of docs/contract/MARTS.md, all consistent with
+docs/contract/RULES.md so that the audit passes with no failure at all until a test plants a defect.
 """
 
 from __future__ import annotations
@@ -156,7 +156,7 @@ def _staging(conn: psycopg.Connection) -> None:
 
 
 def build_marts(conn: psycopg.Connection, schema: str = "marts_build", tag: str = "v1") -> None:
-    """Every mart of MARTS.md in ``schema``; ``tag`` goes into dim_county to tell builds apart."""
+    """Every mart of docs/contract/MARTS.md in ``schema``; ``tag`` tells builds apart."""
     s = sql.Identifier(schema)
     keys = sql.SQL(", ").join(sql.Literal(k) for k in KEY_COUNTIES)
     statements = [

@@ -1,4 +1,4 @@
-"""The dbt models against RULES.md, on a tiny hand-made province (tests/oracle/province.py).
+"""The dbt models against docs/contract/RULES.md, on the province of tests/oracle/province.py.
 
 One module database; the province's raw rows are inserted directly into ``raw.<feed>`` and the
 months 2020-01, 2021-01 .. 2021-04 are built in order with ``dbt_build``: one build per month

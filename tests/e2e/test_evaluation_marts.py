@@ -1,4 +1,4 @@
-"""The cross-county evaluation marts against RULES.md, re-run from dbt's compiled SQL.
+"""The cross-county evaluation marts against docs/contract/RULES.md, re-run from dbt's compiled SQL.
 
 The assignment and the field sample must hold for every year, seed and parameter, not only for
 the ones the build used: so the SQL dbt compiled for them is run again on the published marts
@@ -133,7 +133,7 @@ def household_counts(url: str) -> dict[tuple[date, str], tuple[int, set[str]]]:
 
 
 def check_sample(sample: list[dict], counts: dict, size: int) -> None:
-    """RULES.md: size households, every missed one up to half, then the others."""
+    """docs/contract/RULES.md: size households, every missed one up to half, then the others."""
     by_county: dict[tuple[date, str], list[dict]] = defaultdict(list)
     for s in sample:
         by_county[(s["month"], s["county_code"])].append(s)

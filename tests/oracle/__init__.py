@@ -1,1 +1,1 @@
-"""An independent reading of RULES.md in Python, and the hand-made province it is tested on."""
+"""An independent Python reading of docs/contract/RULES.md, and the hand-made province for it."""

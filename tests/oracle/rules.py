@@ -1,4 +1,4 @@
-"""An independent Python reading of RULES.md, to check the dbt models against.
+"""An independent Python reading of docs/contract/RULES.md, to check the dbt models against.
 
 Given the clean feed records (the raw-layer contract: each feed's columns plus
 ``_snapshot_month``; ``_load_id``/``_source_file``/``_source_line`` when known) and the months
@@ -63,7 +63,7 @@ LABOUR_CAPACITY = {"skilled", "ordinary", "weak"}
 
 @dataclass(frozen=True)
 class Policy:
-    """The policy parameters of RULES.md, with its defaults."""
+    """The policy parameters of docs/contract/RULES.md, with its defaults."""
 
     monitoring_thresholds: Mapping[int, Decimal] = field(
         default_factory=lambda: {2021: Decimal(6000)}
@@ -219,7 +219,7 @@ class _Feeds:
             self.by_snapshot[feed] = grouped
 
     def snapshot(self, feed: str, month: date) -> list[dict] | None:
-        """The feed's rows for ``month``, or None when the feed is absent (RULES.md "Time")."""
+        """The feed's rows for ``month``, or None when absent (docs/contract/RULES.md "Time")."""
         months = [m for m in self.by_snapshot.get(feed, {}) if m <= month]
         if not months:
             return None

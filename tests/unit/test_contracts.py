@@ -1,4 +1,4 @@
-"""The feed contracts agree with FEEDS.md's shape and with the raw-table DDL they generate."""
+"""The feed contracts agree with docs/contract/FEEDS.md and with the raw-table DDL they generate."""
 
 from __future__ import annotations
 

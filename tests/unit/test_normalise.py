@@ -1,4 +1,4 @@
-"""Value rules of FEEDS.md: each kind's accepted forms and each way of breaking it."""
+"""Value rules of docs/contract/FEEDS.md: each kind's accepted forms and each way of breaking it."""
 
 from __future__ import annotations
 
@@ -340,8 +340,8 @@ def test_an_empty_disaster_flag_means_false():
 
 
 def test_conditional_requirements_are_kept_by_default():
-    """identified_on is required "if monitored", but the row is loaded: RULES.md reports it as
-    the doubt point MONITORED_WITHOUT_DATE (see docs/FEEDS_LOADING.md)."""
+    """identified_on is required "if monitored", but the row is loaded: docs/contract/RULES.md
+    reports it as the doubt point MONITORED_WITHOUT_DATE (see docs/FEEDS_LOADING.md)."""
     feed = contracts.REGISTRY_HOUSEHOLDS
     match = match_header([c.name for c in feed.columns], feed, "r.csv")
     norm = RowNormaliser(feed, match.positions, match.absent)

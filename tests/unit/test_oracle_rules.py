@@ -1,4 +1,4 @@
-"""The Python oracle of RULES.md (tests/oracle/rules.py) on the hand-made province.
+"""The Python oracle of docs/contract/RULES.md (tests/oracle/rules.py) on the hand-made province.
 
 No database: this checks the oracle and the province's stated expectations against each other,
 so that tests/db/test_dbt_rules.py compares dbt with a reading that is itself tested.

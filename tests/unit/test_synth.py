@@ -1,8 +1,8 @@
 """The generated province: ids, determinism, messy forms, truth, months that change.
 
 The messy files are checked against the truth with a small reference normaliser written
-from FEEDS.md here, independently of the generator: every valid messy row must normalise
-to exactly its truth row, and every row set aside as invalid must fail normalisation.
+from docs/contract/FEEDS.md here, independently of the generator: every valid messy row must
+normalise to exactly its truth row, and every row set aside as invalid must fail normalisation.
 """
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ def _read_landing(path: Path) -> tuple[list[str], list[list[object]]]:
 
 # --------------------------------------------------------- reference normaliser
 class Bad(Exception):
-    """A value that breaks a FEEDS.md rule."""
+    """A value that breaks a docs/contract/FEEDS.md rule."""
 
 
 def _norm(col: c.Column, raw: object) -> str:

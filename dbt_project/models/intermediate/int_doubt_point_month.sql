@@ -11,7 +11,7 @@
 }}
 
 -- Registry doubt points history (疑点, incremental by month): one row per household, month and
--- doubt code of RULES.md that is raised. A run replaces exactly var('month'), so
+-- doubt code of docs/contract/RULES.md that is raised. A run replaces exactly var('month'), so
 -- mart_doubt_point copies these few rows instead of unpivoting every household-month.
 
 with

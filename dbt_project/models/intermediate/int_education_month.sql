@@ -1,4 +1,4 @@
--- Each person's study status (学籍状态) in the education snapshot each month uses: one row per
+-- Each person's study status (就读状态) in the education snapshot each month uses: one row per
 -- id number and month, registered or not (staging keeps the latest status_date per person).
 
 with

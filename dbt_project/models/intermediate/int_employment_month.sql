@@ -1,6 +1,6 @@
 -- Employment (务工就业) in the employment snapshot each month uses: one row per id number and
 -- month, with how many job rows the person has and whether any of them is other than
--- `unemployed` (every row counts, FEEDS.md).
+-- `unemployed` (every row counts, docs/contract/FEEDS.md).
 
 with
 

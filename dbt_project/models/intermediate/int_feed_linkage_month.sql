@@ -14,7 +14,7 @@
 -- registered population. Person feeds link by id number to a registered member (orphans do not
 -- count), housing by the householder's id number to a registered household's head, water by
 -- the village to a village with registered households. Records that link to nothing stay in
--- staging and are counted here as unregistered_records (RULES.md "Who is counted").
+-- staging and are counted here as unregistered_records (docs/contract/RULES.md "Who is counted").
 
 with
 

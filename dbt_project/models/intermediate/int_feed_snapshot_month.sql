@@ -1,9 +1,9 @@
 {{ config(post_hook="{{ assert_registry_in_reach() }}") }}
 
--- RULES.md "Time": for each month this run computes and each feed, the latest snapshot at or
--- before the month, and whether it is in reach (at most feed_max_age_months older). A feed out
--- of reach is absent for the month. The post-hook stops the build when the registry is absent
--- for var('month').
+-- docs/contract/RULES.md "Time": for each month this run computes and each feed, the latest
+-- snapshot at or before the month, and whether it is in reach (at most feed_max_age_months older).
+-- A feed out of reach is absent for the month. The post-hook stops the build when the registry is
+-- absent for var('month').
 
 with
 

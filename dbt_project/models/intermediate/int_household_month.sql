@@ -11,9 +11,9 @@
 }}
 
 -- The household-month history (one row per registered household and month built): every
--- household signal of RULES.md, the guarantees, should_monitor, missed identification,
--- relapse after elimination, the registry doubt points, and the member counts behind the
--- county rates. Incremental by month: a run replaces exactly var('month') and leaves the
+-- household signal of docs/contract/RULES.md, the guarantees, should_monitor, missed
+-- identification, relapse after elimination, the registry doubt points, and the member counts
+-- behind the county rates. Incremental by month: a run replaces exactly var('month') and leaves the
 -- other months as they are (see macros/history.sql for a full refresh).
 
 with

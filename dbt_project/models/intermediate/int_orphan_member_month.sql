@@ -10,8 +10,8 @@
     )
 }}
 
--- Registry members whose household_id is not among the month's households (RULES.md "Who is
--- counted"): they count for nothing and are reported here, one row per member and month.
+-- Registry members whose household_id is not among the month's households (docs/contract/RULES.md
+-- "Who is counted"): they count for nothing and are reported here, one row per member and month.
 
 with
 

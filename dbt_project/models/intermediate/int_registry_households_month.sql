@@ -1,5 +1,5 @@
--- The registered households (登记户) of each month built (RULES.md "Who is counted"): the
--- registry_households snapshot the month uses.
+-- The registered households (登记户) of each month built (docs/contract/RULES.md "Who is counted"):
+-- the registry_households snapshot the month uses.
 
 with
 

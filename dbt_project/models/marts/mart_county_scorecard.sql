@@ -1,9 +1,9 @@
--- County scorecard (县级考核), one row per county with registered households and per month
--- built up to var('month'): the counts, the seven rates of RULES.md, wrong-exit rate, income
--- median and growth, the weighted score, the rank among key assistance counties, and the
+-- County scorecard (县级考核评分表), one row per county with registered households and per month
+-- built up to var('month'): the counts, the seven rates of docs/contract/RULES.md, wrong-exit rate,
+-- income median and growth, the weighted score, the rank among key assistance counties, and the
 -- month-on-month changes. Rates are null where their denominator is 0 (medical also when the
--- medical feed is absent); a null rate drops out of the score and the other weights are scaled
--- to sum to 1.
+-- medical feed is absent); a null rate drops out of the score and the other weights are scaled to
+-- sum to 1.
 
 with
 

@@ -1,6 +1,6 @@
--- Registry doubt points (疑点): one row per household, month and doubt code of RULES.md, for
--- every month built up to var('month'). None of them blocks a publish. Read from the
--- incremental history int_doubt_point_month.
+-- Registry doubt points (疑点): one row per household, month and doubt code of
+-- docs/contract/RULES.md, for every month built up to var('month'). None of them blocks a publish.
+-- Read from the incremental history int_doubt_point_month.
 
 with
 

@@ -1,6 +1,6 @@
--- RULES.md "Cross-city evaluation": the number of key counties per evaluating city differs by
--- at most one across the province's cities (a city evaluating none counts as 0). Returns the
--- years where it does not.
+-- docs/contract/RULES.md "Cross-city evaluation": the number of key counties per evaluating city
+-- differs by at most one across the province's cities (a city evaluating none counts as 0). Returns
+-- the years where it does not.
 
 with
 

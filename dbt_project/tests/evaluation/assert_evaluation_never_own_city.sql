@@ -1,5 +1,5 @@
--- RULES.md "Cross-city evaluation": a key county is never evaluated by its own city, and every
--- key county is assigned in every year of the assignment. Returns the offending rows.
+-- docs/contract/RULES.md "Cross-city evaluation": a key county is never evaluated by its own city,
+-- and every key county is assigned in every year of the assignment. Returns the offending rows.
 
 with
 

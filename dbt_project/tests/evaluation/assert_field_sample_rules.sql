@@ -1,5 +1,5 @@
--- RULES.md "Cross-city evaluation", the field sample: per key county and month, the sample is
--- sample_size households (or every household when the county has fewer), and holds every
+-- docs/contract/RULES.md "Cross-city evaluation", the field sample: per key county and month, the
+-- sample is sample_size households (or every household when the county has fewer), and holds every
 -- missed identification up to half the sample. Returns the county-months that break it.
 
 with

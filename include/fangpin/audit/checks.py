@@ -64,7 +64,7 @@ SIGNALS = (
     "sig_water_unverified", "sig_disaster", "sig_job_none", "sig_income_low",
     "sig_safety_net_gap",
 )
-#: RULES.md: should_monitor is any of these.
+#: docs/contract/RULES.md: should_monitor is any of these.
 MONITOR_SIGNALS = (
     "sig_income_low", "sig_edu_dropout", "sig_med_uninsured", "sig_med_burden",
     "sig_house_unsafe", "sig_water_unsafe", "sig_disaster", "sig_safety_net_gap",

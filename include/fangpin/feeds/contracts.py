@@ -1,4 +1,4 @@
-"""The eight departmental feeds, declared as data (the contract is FEEDS.md).
+"""The eight departmental feeds, declared as data (the contract is docs/contract/FEEDS.md).
 
 Everything the reader, the normaliser and the raw-table generator know about a feed comes
 from the declarations below, so that a new column, a new header alias or a new enum label is
@@ -67,10 +67,10 @@ class When:
     """A conditional requirement: the column must be filled when ``column`` is one of ``values``.
 
     ``quarantine`` says what the loader does with a row that breaks it. It is False for every
-    conditional of the current contract (see docs/FEEDS_LOADING.md): RULES.md reports such rows
-    as registry doubt points (``MONITORED_WITHOUT_DATE``), which could never fire if the loader
-    had set the household aside, and setting aside a registry household would drop it (and its
-    open problems) from the monitored population. Flip it to True to quarantine such rows with
+    conditional of the current contract (see docs/FEEDS_LOADING.md): docs/contract/RULES.md reports
+    such rows as registry doubt points (``MONITORED_WITHOUT_DATE``), which could never fire if the
+    loader had set the household aside, and setting aside a registry household would drop it (and
+    its open problems) from the monitored population. Flip it to True to quarantine such rows with
     reason ``required_missing``.
     """
 
@@ -304,7 +304,7 @@ HOUSING = Feed(
             "safety_grade", "鉴定等级", _ENUM, required=True,
             codes=tuple(Code(g, (f"{g}级",)) for g in "ABCD"),
         ),
-        # FEEDS.md: "no (false)" - an empty or absent cell means not damaged.
+        # docs/contract/FEEDS.md: "no (false)" - an empty or absent cell means not damaged.
         Column("disaster_damaged", "是否因灾受损", _BOOL, default="f"),
         Column("rectification_status", "整改状态", _ENUM, required=True, codes=RECTIFICATION),
         Column(
@@ -374,7 +374,7 @@ SOCIAL_ASSISTANCE = Feed(
     ),
 )
 
-#: Every feed by its name, in the order FEEDS.md lists them.
+#: Every feed by its name, in the order docs/contract/FEEDS.md lists them.
 FEEDS: dict[str, Feed] = {
     f.name: f
     for f in (

@@ -1,5 +1,5 @@
-"""Value rules of FEEDS.md: one function per kind, each returning the normalised value or
-raising ``Invalid`` with the quarantine reason.
+"""Value rules of docs/contract/FEEDS.md: one function per kind, each returning the normalised
+value or raising ``Invalid`` with the quarantine reason.
 
 These are the readable, authoritative rules. ``fangpin.feeds.rows`` wraps them in cached,
 precompiled fast paths for the loader's hot loop, but every value it accepts is one these
@@ -157,7 +157,7 @@ def _birth_date(id_number: str) -> date | None:
 
 
 def birth_date_from_id(id_number: str) -> date:
-    """Birth date from digits 7-14 of a normalised id (FEEDS.md: never from another column)."""
+    """Birth date from digits 7-14 of a normalised id, never a column (docs/contract/FEEDS.md)."""
     born = _birth_date(id_number)
     if born is None:
         raise ValueError(f"{id_number!r} holds no valid birth date")

@@ -22,15 +22,15 @@ from pathlib import Path
 
 import psycopg
 
-#: The seven scored rates (RULES.md "County scorecard"): column, short English, Chinese.
+#: The seven scored rates (docs/contract/RULES.md "County scorecard"): column, English, Chinese.
 RATES: tuple[tuple[str, str, str], ...] = (
-    ("education_rate", "Education", "义务教育"),
-    ("medical_rate", "Medical", "基本医疗"),
-    ("housing_rate", "Housing", "住房安全"),
-    ("water_rate", "Water", "饮水安全"),
-    ("employment_rate", "Employment", "务工就业"),
-    ("identification_rate", "Identification", "精准识别"),
-    ("rectification_rate", "Rectification", "问题整改"),
+    ("education_rate", "Education", "义务教育保障率"),
+    ("medical_rate", "Medical", "参保率"),
+    ("housing_rate", "Housing", "住房安全保障率"),
+    ("water_rate", "Water", "饮水安全保障率"),
+    ("employment_rate", "Employment", "务工就业率"),
+    ("identification_rate", "Identification", "精准识别率"),
+    ("rectification_rate", "Rectification", "问题整改率"),
 )
 
 COUNTY_COLOUR = "#2b6cb0"
@@ -251,7 +251,7 @@ def render_report(data: ReportData, generated_at: datetime | None = None) -> str
         '<section id="ranking"><h2>排名 Ranking of the key counties</h2>',
         _ranking_table(data),
         "</section>",
-        '<section id="scores"><h2>得分 Scores</h2>',
+        '<section id="scores"><h2>综合得分 Scores</h2>',
         _score_chart(ranked),
         "</section>",
         '<section id="rates"><h2>七项指标对比全省 Seven rates against the province</h2>',
@@ -265,7 +265,7 @@ def render_report(data: ReportData, generated_at: datetime | None = None) -> str
     ]
     if data.feeds:
         parts += [
-            '<section id="feeds"><h2>数据报送 Feed reporting</h2>',
+            '<section id="feeds"><h2>报送及时率 Feed reporting</h2>',
             _feed_table(data.feeds),
             "</section>",
         ]
@@ -313,9 +313,9 @@ def _headline(data: ReportData) -> str:
 
 def _ranking_table(data: ReportData) -> str:
     head = (
-        '<tr><th>名次<br>Rank</th><th>变化<br>Δ</th><th class="l">县<br>County</th>'
+        '<tr><th>排名<br>Rank</th><th>变化<br>Δ</th><th class="l">县<br>County</th>'
         '<th class="l">市<br>City</th><th class="l">评价市<br>Evaluated by</th>'
-        "<th>得分<br>Score</th><th>Δ</th><th>户数<br>Households</th>"
+        "<th>综合得分<br>Score</th><th>Δ</th><th>户数<br>Households</th>"
         + "".join(f"<th>{_e(zh)}<br>{_e(en)}</th>" for _, en, zh in RATES)
         + "<th>应纳未纳<br>Missed</th><th>未整改<br>Open</th></tr>"
     )
@@ -480,7 +480,7 @@ def _problem_chart(counties: Sequence[CountyLine]) -> str:
 def _feed_table(feeds: Iterable[FeedLine]) -> str:
     head = (
         '<tr><th class="l">数据源 Feed</th><th>报送 Arrived</th><th>按时 On time</th>'
-        "<th>逾期天数 Days late</th><th>入库行 Rows loaded</th><th>隔离行 Quarantined</th>"
+        "<th>逾期天数 Days late</th><th>入库行数 Rows loaded</th><th>隔离行数 Quarantined</th>"
         "<th>覆盖率 Coverage</th></tr>"
     )
     rows = "".join(

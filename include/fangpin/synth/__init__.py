@@ -2,7 +2,7 @@
 
 Public API: :func:`write_province` and :class:`ProvinceSummary`.
 
-Layout written (see FEEDS.md for the landing contract)::
+Layout written (see docs/contract/FEEDS.md for the landing contract)::
 
     <out>/<YYYY-MM>/<feed>/<feed>_<YYYY-MM>[_<city>].csv|.xlsx   full monthly snapshots
     <truth>/manifest.json                  seed, months, per month the feeds delivered or
@@ -15,7 +15,7 @@ Layout written (see FEEDS.md for the landing contract)::
 ``truth`` defaults to ``<out>/_truth`` (the loader ignores folders that are not YYYY-MM).
 Education and medical are split into one file per city. The rest of the package is the
 machinery: ``population`` (who lives where), ``dynamics`` (what happens each month),
-``tables`` (canonical rows), ``messy`` (the forms of FEEDS.md and invalid values),
+``tables`` (canonical rows), ``messy`` (the forms of docs/contract/FEEDS.md and invalid values),
 ``writer`` (files, arrival times, truth).
 """
 

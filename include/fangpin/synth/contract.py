@@ -1,4 +1,4 @@
-"""The feed contract of FEEDS.md, restated for the generator.
+"""The feed contract of docs/contract/FEEDS.md, restated for the generator.
 
 The generator keeps its own copy of the contract (instead of importing the loader's
 ``fangpin.feeds.contracts``) on purpose: the generated province is the *oracle* the loader
@@ -100,7 +100,7 @@ class Column:
     kind: str  # id text date bool amount county village enum list year integer
     required: bool = True
     enum: Enum = ()
-    conditional: bool = False  # "required if ..." in FEEDS.md: never blanked on purpose
+    conditional: bool = False  # "if ..." in docs/contract/FEEDS.md: never blanked on purpose
 
 
 def _c(

@@ -29,8 +29,8 @@ from fangpin.synth.population import (
 )
 
 NODATE = fmt.NODATE
-THRESHOLD_CENTS = 600_000  # monitoring income threshold (RULES.md, 2021+)
-DIBAO_CENTS = 565_800  # rural dibao standard (RULES.md, 2021+)
+THRESHOLD_CENTS = 600_000  # monitoring income threshold (docs/contract/RULES.md, 2021+)
+DIBAO_CENTS = 565_800  # rural dibao standard (docs/contract/RULES.md, 2021+)
 
 # enum indices (contract order)
 OUT_OF_POVERTY, ORDINARY_HH = 0, 1
@@ -384,7 +384,7 @@ class State:
 
     # ------------------------------------------------------------------ signals
     def need(self) -> tuple[np.ndarray, np.ndarray]:
-        """Per household: does it need monitoring (RULES.md signals, from the true state)?
+        """Per household: does it need monitoring (docs/contract/RULES.md, from the true state)?
 
         Returns the need mask and a bitmask of plausible risk causes. Feed absences do not
         matter here: this is the world, not what the warehouse sees of it.

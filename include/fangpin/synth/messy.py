@@ -1,4 +1,4 @@
-"""The messy forms of FEEDS.md, and deliberately invalid values, derived from canonical ones.
+"""The messy forms of docs/contract/FEEDS.md, and invalid values, derived from canonical ones.
 
 Every *valid* transformation here is exact: the loader must be able to normalise the
 messy value back to the canonical one (the truth). *Invalid* values each break exactly

@@ -99,7 +99,7 @@ class World:
         return (self.h_join <= mi) & (mi < self.h_leave)
 
     def ages(self, on: dt.date) -> np.ndarray:
-        """Full years of every person on a date (the period end, for RULES.md ages)."""
+        """Full years of every person on a date (the period end: docs/contract/RULES.md ages)."""
         ref = on.month * 100 + on.day
         return on.year - self.p_by - (ref < self.p_bmd)
 

@@ -6,9 +6,9 @@
 #}
 {{ config(pre_hook=["set local enable_nestloop = off", "set local jit = off"]) }}
 
--- Cross-city evaluation assignment (市际交叉评价分配): for every year with a built month, each key
+-- Cross-city evaluation assignment (市际交叉评价分配表): for every year with a built month, each key
 -- assistance county is assigned one evaluating city that is not its own city, and the counts per
--- evaluating city (over all cities of the province) differ by at most one (RULES.md).
+-- evaluating city (over all cities of the province) differ by at most one (docs/contract/RULES.md).
 -- Reproducible from the year and evaluation_parameters.assignment_seed.
 --
 -- The deal, per year (k cities, n key counties):

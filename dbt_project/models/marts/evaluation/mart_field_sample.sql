@@ -1,11 +1,11 @@
 -- Field-verification sample (实地核查样本): per key county and built month, `sample_size`
--- households for the evaluating city's field team to visit (RULES.md "Cross-city evaluation");
--- the draw, with the facts of the month, is in int_field_sample_draw and the head's name in
--- int_field_sample_head (both incremental by month): this mart reads those small tables. Holds
--- what a team needs to find and check a household without personal data: village and
--- township, the head's masked id number and masked name, household facts and the signals to
--- verify. The plain head name is only in
--- mart_field_sample_contact, which evaluators and BI tools cannot read.
+-- households for the evaluating city's field team to visit (docs/contract/RULES.md "Cross-city
+-- evaluation"); the draw, with the facts of the month, is in int_field_sample_draw and the head's
+-- name in int_field_sample_head (both incremental by month): this mart reads those small tables.
+-- Holds what a team needs to find and check a household without personal data: village and
+-- township, the head's masked id number and masked name, household facts and the signals to verify.
+-- The plain head name is only in mart_field_sample_contact, which evaluators and BI tools cannot
+-- read.
 
 with
 

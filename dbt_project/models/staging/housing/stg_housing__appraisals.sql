@@ -1,5 +1,5 @@
 -- Rural house safety appraisal (住建厅 农村房屋安全鉴定): the latest appraisal_date per
--- householder counts (FEEDS.md); equal dates keep the row delivered last. One row per
+-- householder counts (docs/contract/FEEDS.md); equal dates keep the row delivered last. One row per
 -- householder id number per snapshot month.
 
 with

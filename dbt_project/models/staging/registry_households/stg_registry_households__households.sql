@@ -1,4 +1,4 @@
--- Registry households (防返贫监测 户信息), one row per household per snapshot month.
+-- Registry households (防返贫监测信息系统 户信息), one row per household per snapshot month.
 -- household_id is unique in a snapshot by contract; should a snapshot hold it twice, the row
 -- delivered last (highest load, then file name, then line) is kept.
 

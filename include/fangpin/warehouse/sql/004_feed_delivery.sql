@@ -1,5 +1,5 @@
 -- One row per (feed, month) that anything was attempted for: the raw material of
--- mart_feed_reporting (RULES.md, "Feed reporting"). Written by fangpin.load; see
+-- mart_feed_reporting (docs/contract/RULES.md, "Feed reporting"). Written by fangpin.load; see
 -- docs/FEEDS_LOADING.md.
 --   arrived_at        earliest modification time of the current delivery's files
 --   first_loaded_at   when the feed-month was first loaded (any delivery, superseded ones too)
