@@ -254,4 +254,4 @@ def test_blocks_of_raw_lines_read_as_the_csv_module_reads(
     with open_feed_file(path, EDU) as reader:
         assert list(reader.rows()) == _csv_module_rows(path)
     if ending != "\r" and block_chars < 1 << 20:  # one big block holds the quoted record
-        assert kinds == {"Lines", "list"}
+        assert kinds == {"Lines", "Rows"}
