@@ -28,7 +28,6 @@ from fangpin.audit import AuditOutcome, run_audit
 from fangpin.feeds.normalise import id_check_char
 from fangpin.publish import PublishRefused, publish
 
-
 #: HEAD_ID's check character is wrong on purpose; this one is a valid id number.
 VALID_ID = HEAD_ID[:-1] + id_check_char(HEAD_ID[:-1])
 

@@ -310,9 +310,8 @@ def test_a_quote_run_on_through_an_amount_is_set_aside_and_reading_resumes(
 
 
 def test_a_quote_left_open_to_the_end_of_the_file_sets_aside_only_its_line(tmp_path: Path):
-    lines = [",".join(HEADER), GOOD, '11010519491231002X,"张三,S1,太原一中,初中,在校,2021-09-01,500',
-             GOOD, GOOD]
-    path = _lines_file(tmp_path / "open.csv", lines)
+    opened = '11010519491231002X,"张三,S1,太原一中,初中,在校,2021-09-01,500'
+    path = _lines_file(tmp_path / "open.csv", [",".join(HEADER), GOOD, opened, GOOD, GOOD])
     rows, faults = _blocks(path)
     # The name is a text column: the open quote is found at the end of the file.
     assert [(f.reason, f.first, f.last) for f in faults] == [("unbalanced_quote", 3, 5)]
