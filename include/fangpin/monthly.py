@@ -91,7 +91,11 @@ def prepare(url: str, landing: Path, month: date, run_id: str) -> list[str]:
 
     def _discover() -> list[str]:
         from fangpin.load import discover
+        from fangpin.load.landing import landing_report, record_landing_report
 
+        # Every entry of the month the loader will not take, with reason and hint: kept in
+        # ops.landing_issue for the run summary (a misnamed folder must not go unnoticed).
+        record_landing_report(url, landing_report(landing, month), run_id)
         feeds = discover(landing).get(month, [])
         if "registry_households" not in feeds or "registry_members" not in feeds:
             raise StageFailed(

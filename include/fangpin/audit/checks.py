@@ -224,6 +224,16 @@ def raw_suite(feed: Feed) -> SuiteSpec:
         ),
         *(not_null(c) for c in required),
     ]
+    if "household_id" in {c.name for c in feed.columns}:
+        # Staging pseudonymises such keys (macro household_key), so nothing plain is
+        # published; the department should still be told to key households otherwise.
+        checks.append(unexpected_rows(
+            "household_id_not_an_id_number", WARNING,
+            "household_id is not an id number (a department keying households by the head's "
+            "id number: pseudonymised at staging, reported here)",
+            "select * from batch_rows where ops.id_number_valid(upper(trim(household_id)))",
+            ["household_id"],
+        ))
     return SuiteSpec(
         name=f"raw.{feed.name}", layer="raw", table=feed.name, schema="raw",
         month_column=SNAPSHOT_COLUMN, sample_columns=SOURCE_COLUMNS, checks=tuple(checks),

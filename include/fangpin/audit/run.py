@@ -22,7 +22,7 @@ import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
-from fangpin.audit import batches
+from fangpin.audit import batches, id_scan
 from fangpin.audit.checks import (
     BLOCKING,
     SNAPSHOT_COLUMN,
@@ -135,6 +135,7 @@ def run_audit(
                     validations,
                 )
                 log.info("suite %s: %.2f s", spec.name, time.perf_counter() - suite_started)
+        results += _id_number_scan(catalog.conn, schema)
     blocking = [r.label for r in results if not r.passed and r.severity == BLOCKING]
     warnings = [r.label for r in results if not r.passed and r.severity == WARNING]
     _record(url, run_id, month, results)
@@ -149,6 +150,19 @@ def run_audit(
     )
     log.info("%s", outcome)
     return outcome
+
+
+def _id_number_scan(conn: psycopg.Connection, schema: str) -> list[CheckResult]:
+    """The blocking scan for id numbers in every text column of the build (``id_scan``);
+    one that cannot run fails closed."""
+    started = time.perf_counter()
+    try:
+        found = id_scan.scan(conn, schema)
+    except Exception as error:  # noqa: BLE001 - a scan that did not run is a failed check
+        log.exception("id number scan could not run")
+        return [CheckResult(id_scan.SUITE, "scan_ran", BLOCKING, False, f"error: {error}")]
+    log.info("suite %s: %.2f s", id_scan.SUITE, time.perf_counter() - started)
+    return [CheckResult(id_scan.SUITE, name, BLOCKING, ok, seen) for name, ok, seen in found]
 
 
 # --- one suite -----------------------------------------------------------------------------

@@ -13,23 +13,42 @@ operator sees in Airflow.
 from __future__ import annotations
 
 import codecs
+import collections
 import csv
 import hashlib
 import io
 import itertools
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from fangpin.feeds.contracts import Column, Feed, header_key
+from fangpin.feeds.contracts import Column, Feed, Kind, header_key
 
 SNIFF_BYTES = 64 * 1024
 _CHUNK = 1 << 20
 BLOCK_CHARS = 1 << 20  # characters of CSV text per block of records
 XLSX_BATCH = 5000  # rows per block of a worksheet
+#: The longest cell a CSV record may hold, in characters; a longer one sets its record aside
+#: as ``field_too_long`` (the biggest legitimate cell of any feed is a school name).
+FIELD_LIMIT = 64 * 1024
+#: Physical lines one CSV record may span before an open quote is taken as unbalanced: a
+#: text cell with line breaks has a few, a quote left open swallows the rest of the file.
+RECORD_LINE_LIMIT = 200
+#: Characters one CSV record may hold (bounds memory when a quote is left open).
+RECORD_CHAR_LIMIT = 16 * 1024 * 1024
+#: Consecutive empty sheet rows after which the rest of a worksheet is only scanned for
+#: values, not parsed row by row (1.5 M formatted but empty rows cost nothing).
+XLSX_EMPTY_RUN = 1000
+#: Uncompressed size of a worksheet (or its shared strings) beyond which a workbook is
+#: rejected as oversized: Excel's own limit of 1,048,576 rows of a feed's width is far below.
+XLSX_MAX_XML_BYTES = 1 << 30
+#: Sheet rows beyond which a workbook is rejected (Excel's own limit).
+XLSX_MAX_ROWS = 1_048_576
 _BOM = codecs.BOM_UTF8
+_FORMULA_TAG = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}f"
 
 FORMAT_BY_ENCODING = {"utf-8": "csv-utf8", "utf-8-sig": "csv-utf8-bom", "gb18030": "csv-gb18030"}
 
@@ -274,16 +293,97 @@ class Lines(NamedTuple):
         return found
 
 
-#: What ``FeedFile.blocks`` yields: raw lines, or ``(line_no, cells)`` of non-blank records.
-Block = Lines | list[tuple[int, Sequence[Any]]]
+class Rows(list[tuple[int, Sequence[Any]]]):
+    """``(line_no, cells)`` of the non-blank records of a run, with the physical ``lines``
+    the run took (blank ones and lines of multi-line records included) and how many of them
+    were ``blank`` records: the loader's line accounting."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines = 0
+        self.blank = 0
+
+
+class Faulty(NamedTuple):
+    """One record the reader sets aside itself: ``reason`` (``unbalanced_quote``,
+    ``field_too_long``, ``formula_without_value``, ``formula_error``), ``detail`` naming the
+    physical lines ``first``..``last`` (or the sheet cell), ``cells`` as received (long cells
+    shortened) and ``lines``: how many physical lines the record counts for - for a broken
+    quote only its first line, since reading resumes on the next."""
+
+    first: int
+    last: int
+    reason: str
+    detail: str
+    cells: list[Any]
+    lines: int
+
+
+#: What ``FeedFile.blocks`` yields: raw lines, rows of records, or one set-aside record.
+Block = Lines | Rows | Faulty
+
+
+class _RecordTooLong(Exception):
+    """A CSV record ran past ``RECORD_LINE_LIMIT`` lines or ``RECORD_CHAR_LIMIT`` characters."""
+
+
+class _LineSource:
+    """The physical lines ``csv.reader`` parses: a block of lines, then the rest of the file,
+    with the lines of the record being read kept so that a broken record can be given back
+    (all but its first line) and read again as records of their own."""
+
+    def __init__(self, chunk: list[str], text: io.TextIOWrapper, first: int) -> None:
+        self.pending: collections.deque[str] = collections.deque(chunk)
+        self.text = text
+        self.start = first  # line number of the first line of the record being read
+        self.taken: list[str] = []  # lines of the record being read
+        self.chars = 0
+        self.fresh = 0  # lines read from the file beyond the block
+        self.eof_in_record = False  # the file ended inside a record (a quote left open)
+
+    def __iter__(self) -> _LineSource:
+        return self
+
+    def __next__(self) -> str:
+        if self.pending:
+            line = self.pending.popleft()
+        else:
+            line = self.text.readline()
+            if not line:
+                self.eof_in_record = bool(self.taken)
+                raise StopIteration
+            self.fresh += 1
+        self.taken.append(line)
+        self.chars += len(line)
+        if len(self.taken) > RECORD_LINE_LIMIT or self.chars > RECORD_CHAR_LIMIT:
+            raise _RecordTooLong
+        return line
+
+    def done(self) -> tuple[int, int, list[str]]:
+        """Close the record just read: its first and last line numbers and its lines."""
+        first, taken = self.start, self.taken
+        self.start += len(taken)
+        self.taken, self.chars, self.eof_in_record = [], 0, False
+        return first, first + len(taken) - 1, taken
+
+    def give_back(self, taken: list[str]) -> None:
+        """Read all but the first of a broken record's lines again."""
+        self.pending.extendleft(reversed(taken[1:]))
+        self.start -= len(taken) - 1
+
+    @property
+    def exhausted(self) -> bool:
+        return not self.pending and not self.taken
 
 
 class FeedFile:
-    """An open feed file: its matched header and an iterator over ``(line_no, cells)``.
+    """An open feed file: its matched header and its records, block by block.
 
-    ``line_no`` is the line of the CSV where the record starts (header is line 1; a quoted
-    field spanning lines moves later records down) or the sheet row. Blank rows are skipped
-    and not counted.
+    ``line_no`` is the physical line of the CSV where the record starts (header is line 1; a
+    quoted field spanning lines moves later records down) or the sheet row. Blank rows are
+    skipped and not counted as records, but counted as lines: after reading every block,
+    ``physical_lines == header_lines + record lines + blank lines`` (see the loader).
+    Records the reader cannot take as they are come out as ``Faulty`` blocks, in file order.
     """
 
     def __init__(self, info: FileInfo, contract: Feed, label: str) -> None:
@@ -291,6 +391,10 @@ class FeedFile:
         self.contract = contract
         self.label = label
         self._close: list[Any] = []
+        self.physical_lines = 0  # lines (sheet rows) of the file read so far, header included
+        self.header_lines = 0
+        self.faults: list[Faulty] = []  # what ``rows`` left out
+        self._at = 0  # where the record being read starts, for an error message
         if info.problem:
             raise self._rejected(info.problem)
         self._blocks: Iterator[Block]
@@ -309,8 +413,15 @@ class FeedFile:
         except FeedRejected:
             self.close()
             raise
+        self._by_index = {i: col for i, col in self.match.positions}
+
+    # -- CSV
 
     def _open_csv(self) -> tuple[list[str] | None, Iterator[Block]]:
+        if csv.field_size_limit() < RECORD_CHAR_LIMIT:
+            # FIELD_LIMIT is ours to enforce per record (field_too_long); the csv module's
+            # own limit (128 KiB) would reject the whole file instead.
+            csv.field_size_limit(RECORD_CHAR_LIMIT)
         raw = self.info.path.open("rb")
         text = io.TextIOWrapper(raw, encoding=self.info.encoding or "utf-8", newline="")
         self._close.append(text)
@@ -320,6 +431,7 @@ class FeedFile:
         except (UnicodeDecodeError, csv.Error) as exc:
             self.close()
             raise self._unreadable(1, exc) from None
+        self.header_lines = self.physical_lines = reader.line_num
         return header, self._csv_blocks(text, reader.line_num)
 
     def _csv_blocks(self, text: io.TextIOWrapper, done: int) -> Iterator[Block]:
@@ -327,65 +439,234 @@ class FeedFile:
 
         Why: ``csv.reader`` was a third of the loader's time on a clean file, most of it
         splitting lines that hold no quote. A run of whole lines (``readlines`` splits them as
-        the csv module's line iteration does) with no quote and no carriage return other than
-        in ``\r\n`` is exactly ``line.split(",")`` per line, so it goes out as ``Lines``
-        (raw text, one record per line, for the loader's block path). Any other run is parsed
-        by ``csv.reader``, which reads on past the run when a quoted field spans lines, and
-        goes out as ``(line_no, cells)`` pairs. ``done`` is the number of lines read so far.
+        the csv module's line iteration does) with no quote, no carriage return other than in
+        ``\r\n`` and no line longer than ``FIELD_LIMIT`` is exactly ``line.split(",")`` per
+        line, so it goes out as ``Lines`` (raw text, one record per line, for the loader's
+        block path). Any other run is parsed record by record (``_records``), which reads on
+        past the run when a quoted field spans lines, and goes out as ``Rows`` and ``Faulty``.
+        ``done`` is the number of lines read so far.
         """
-        limit = csv.field_size_limit()
-        start = done + 1  # where the record being read starts, for an error message
+        self._at = done + 1
         try:
             while chunk := text.readlines(BLOCK_CHARS):
-                start = done + 1
-                plain = _plain_run(chunk, limit)
+                self._at = done + 1
+                self.physical_lines += len(chunk)
+                plain = _plain_run(chunk, FIELD_LIMIT)
                 if plain is not None:
                     yield Lines(done + 1, plain, len(chunk))
                     done += len(chunk)
                     continue
-                reader = csv.reader(itertools.chain(chunk, text))
-                rows: list[tuple[int, list[str]]] = []
-                while reader.line_num < len(chunk):
-                    start = done + reader.line_num + 1
-                    row = next(reader)
-                    if any(row):
-                        rows.append((start, row))
-                done += reader.line_num
-                yield rows
+                source = _LineSource(chunk, text, done + 1)
+                yield from self._records(source)
+                self.physical_lines += source.fresh
+                done += len(chunk) + source.fresh
         except (UnicodeDecodeError, csv.Error) as exc:
-            raise self._unreadable(start, exc) from None
+            raise self._unreadable(self._at, exc) from None
+
+    def _records(self, source: _LineSource) -> Iterator[Block]:
+        """Parse ``source`` record by record as a careful person reads a CSV.
+
+        A record whose quoted field runs over a line break where the column cannot hold one
+        (any kind but text, or beyond the header), that swallows lines shaped like whole
+        records, that is still open at the end of the file or after ``RECORD_LINE_LIMIT``
+        lines, is set aside as ``unbalanced_quote`` - its first line only: reading resumes on
+        the next line, so the lines it would have swallowed are read as the records they are.
+        A record with a cell longer than ``FIELD_LIMIT`` is set aside as ``field_too_long``.
+        """
+        rows = Rows()
+        reader = csv.reader(source)
+        while not source.exhausted:
+            self._at = source.start
+            fault: Faulty | None = None
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except _RecordTooLong:
+                first, last, taken = source.done()
+                fault = self._broken(
+                    first, last, taken,
+                    f"a quote opened on line {first} is still open on line {last}, "
+                    f"{len(taken)} lines later",
+                )
+            else:
+                eof = source.eof_in_record
+                chars = source.chars
+                first, last, taken = source.done()
+                problem = None
+                if eof:
+                    problem = (f"a quote opened on line {first} is never closed: the file ends "
+                               f"inside it on line {last}")
+                elif len(taken) > 1:
+                    problem = self._line_break_problem(row, first, last)
+                if problem is not None:
+                    fault = self._broken(first, last, taken, problem)
+                elif chars > FIELD_LIMIT:
+                    fault = self._too_long(row, first, last)
+                if fault is None:
+                    rows.lines += len(taken)
+                    if any(row):
+                        rows.append((first, row))
+                    else:
+                        rows.blank += len(taken)
+                    continue
+            if rows.lines:
+                yield rows
+                rows = Rows()
+            yield fault
+            if fault.reason == "unbalanced_quote":
+                source.give_back(taken)
+                reader = csv.reader(source)
+        if rows.lines:
+            yield rows
+
+    def _line_break_problem(self, row: Sequence[str], first: int, last: int) -> str | None:
+        """Why a record spanning lines ``first``..``last`` is a broken quote, or None."""
+        width = len(self.match.header)
+        for index, cell in enumerate(row):
+            if "\n" not in cell and "\r" not in cell:
+                continue
+            where = f"a quoted field opened on line {first} runs to line {last}"
+            if index >= width:
+                return f"{where}: its line break is beyond the header's {width} columns"
+            col = self._by_index.get(index)
+            if col is not None and col.kind is not Kind.TEXT:
+                return f"{where}: column {col.label} holds {col.kind} values, never a line break"
+            swallowed = sum(
+                1 for line in cell.splitlines()[1:] if line.count(",") >= max(width - 1, 1)
+            )
+            if swallowed:
+                name = col.label if col is not None else repr(self.match.header[index])
+                return (f"{where}: column {name} swallows {swallowed} line(s) shaped like "
+                        "whole records")
+        return None
+
+    def _broken(self, first: int, last: int, taken: list[str], problem: str) -> Faulty:
+        cells = next(csv.reader([taken[0].rstrip("\r\n")]), [])
+        return Faulty(first, last, "unbalanced_quote",
+                      f"{_span(first, last)}: {problem}; line {first} set aside, reading "
+                      f"resumes on line {first + 1}", _shortened(cells), 1)
+
+    def _too_long(self, row: list[str], first: int, last: int) -> Faulty | None:
+        long = [(i, len(c)) for i, c in enumerate(row) if len(c) > FIELD_LIMIT]
+        if not long:
+            return None
+        index, size = long[0]
+        col = self._by_index.get(index)
+        name = col.label if col is not None else f"number {index + 1}"
+        where = f"line {first}" if first == last else f"lines {first}-{last}"
+        return Faulty(first, last, "field_too_long",
+                      f"{where}: column {name} holds {size:,} characters, more than the "
+                      f"limit of {FIELD_LIMIT:,}", _shortened(row), last - first + 1)
+
+    # -- XLSX
 
     def _open_xlsx(self) -> tuple[list[Any] | None, Iterator[Block]]:
-        import zipfile
-
         import openpyxl
 
         try:
+            self._check_workbook_size()
             workbook = openpyxl.load_workbook(self.info.path, read_only=True, data_only=True)
-        except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-            raise FeedRejected(
-                f"{self.label}: is not a readable XLSX workbook ({exc})"
-                f" (feed {self.contract.name})",
-                feed=self.contract.name, file_name=self.info.name,
-            ) from None
-        self._close.append(workbook)
-        sheet = workbook.worksheets[0]
-        it = sheet.iter_rows(values_only=True)
-        header = next(it, None)
+            self._close.append(workbook)
+            rows = _sheet_rows(workbook, workbook.worksheets[0], self._close)
+            first = next(rows, None)
+        except FeedRejected:
+            self.close()
+            raise
+        except Exception as exc:  # anything openpyxl or zipfile raises: the bytes are bad
+            self.close()
+            raise self._bad_workbook(exc) from None
+        header = None
+        if first is not None and first[0] == 1:
+            header = first[1]
+            self.header_lines = self.physical_lines = 1
+            first = None
+        return header, self._xlsx_blocks(rows, first)
 
-        def rows() -> Iterator[tuple[int, tuple[Any, ...]]]:
-            for number, row in enumerate(it, start=2):
-                for value in row:
-                    if value is not None and value != "":
-                        yield number, row
-                        break
+    def _check_workbook_size(self) -> None:
+        """Reject a workbook whose parts unpack beyond ``XLSX_MAX_XML_BYTES`` before openpyxl
+        reads any of them (it holds the shared strings in memory)."""
+        import zipfile
 
-        def blocks() -> Iterator[Block]:
-            found = rows()
-            while batch := list(itertools.islice(found, XLSX_BATCH)):
-                yield batch
+        with zipfile.ZipFile(self.info.path) as archive:
+            for item in archive.infolist():
+                if item.file_size > XLSX_MAX_XML_BYTES:
+                    raise FeedRejected(
+                        f"{self.label}: is an oversized XLSX workbook: its part "
+                        f"{item.filename} unpacks to {item.file_size:,} bytes, more than the "
+                        f"limit of {XLSX_MAX_XML_BYTES:,} (feed {self.contract.name})",
+                        feed=self.contract.name, file_name=self.info.name,
+                    )
 
-        return (list(header) if header is not None else None), blocks()
+    def _xlsx_blocks(
+        self, rows: Iterator[tuple[int, list[Any], bool]], first: tuple[int, list[Any], bool]
+        | None,
+    ) -> Iterator[Block]:
+        """The sheet's non-empty rows after the header in ``Rows`` of ``XLSX_BATCH``, with
+        ``Faulty`` for a row whose contract cell is a formula without a cached value or an
+        error value. A workbook that breaks while being read is rejected, named."""
+        batch = Rows()
+        previous = self.physical_lines
+        try:
+            for number, values, special in itertools.chain([first] if first else [], rows):
+                if number > XLSX_MAX_ROWS:
+                    raise FeedRejected(
+                        f"{self.label}: is an oversized XLSX workbook: row {number:,} is beyond "
+                        f"Excel's {XLSX_MAX_ROWS:,} rows (feed {self.contract.name})",
+                        feed=self.contract.name, file_name=self.info.name,
+                    )
+                gap = number - previous - 1
+                batch.blank += gap
+                batch.lines += gap
+                previous = self.physical_lines = number
+                fault = self._cell_fault(number, values) if special else None
+                if fault is not None:
+                    if batch.lines:
+                        yield batch
+                        batch = Rows()
+                    yield fault
+                    continue
+                batch.lines += 1
+                batch.append((number, values))
+                if len(batch) >= XLSX_BATCH:
+                    yield batch
+                    batch = Rows()
+        except FeedRejected:
+            raise
+        except Exception as exc:
+            raise self._bad_workbook(exc) from None
+        if batch.lines:
+            yield batch
+
+    def _cell_fault(self, number: int, values: list[Any]) -> Faulty | None:
+        """Set aside a row whose contract cell has no usable value; elsewhere such a cell is
+        just empty (an ignored column)."""
+        fault = None
+        for index, value in enumerate(values):
+            if not isinstance(value, _Special):
+                continue
+            col = self._by_index.get(index)
+            values[index] = None if isinstance(value, _NoValue) else str(value)
+            if col is None or fault is not None:
+                continue
+            cell = f"cell {_column_letter(index)}{number}"
+            if isinstance(value, _NoValue):
+                fault = ("formula_without_value",
+                         f"{col.name}: {cell} is a formula with no cached value (the workbook "
+                         "was saved without calculating it)")
+            else:
+                fault = ("formula_error", f"{col.name}: {cell} holds the error value {value}")
+        if fault is None:
+            return None
+        cells = ["" if v is None else v for v in values]
+        return Faulty(number, number, fault[0], fault[1], cells, 1)
+
+    def _bad_workbook(self, exc: Exception) -> FeedRejected:
+        cause = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        return FeedRejected(
+            f"{self.label}: is not a readable XLSX workbook ({cause}) (feed {self.contract.name})",
+            feed=self.contract.name, file_name=self.info.name,
+        )
 
     def _unreadable(self, line: int, exc: Exception) -> FeedRejected:
         if isinstance(exc, UnicodeDecodeError) and not self.info.decoded:
@@ -415,18 +696,21 @@ class FeedFile:
         return self.match.unknown_columns
 
     def blocks(self) -> Iterator[Block]:
-        """The records in file order, as ``Lines`` (raw quote-free CSV lines) or lists of
-        ``(line_no, cells)``; blank records are left out of the lists, not out of ``Lines``."""
+        """The records in file order, as ``Lines`` (raw quote-free CSV lines), ``Rows`` of
+        ``(line_no, cells)`` or one ``Faulty`` record; blank records are left out of ``Rows``
+        (and counted in ``Rows.blank``), not out of ``Lines``."""
         return self._blocks
 
     def rows(self) -> Iterator[tuple[int, Sequence[Any]]]:
-        """``(line_no, cells)`` of every non-blank record."""
+        """``(line_no, cells)`` of every non-blank record; ``Faulty`` ones go to ``faults``."""
         for block in self._blocks:
             if isinstance(block, Lines):
                 for number, line in enumerate(block.lines(), start=block.first):
                     row = line.split(",")
                     if any(row):
                         yield number, row
+            elif isinstance(block, Faulty):
+                self.faults.append(block)
             else:
                 yield from block
 
@@ -445,7 +729,8 @@ class FeedFile:
 def _plain_run(chunk: list[str], limit: int) -> str | None:
     """The lines of ``chunk`` as one text of ``\\n``-ended lines, if each is exactly
     ``line.split(",")`` to the csv module: no quote, no carriage return but in ``\\r\\n``,
-    no line longer than the csv field limit (the csv module then raises its error). Else None.
+    no line longer than ``limit`` (``FIELD_LIMIT``: the record path checks its cells). Else
+    None.
     """
     joined = "".join(chunk)
     if '"' in joined or max(map(len, chunk)) > limit:
@@ -461,3 +746,132 @@ def open_feed_file(path: Path | FileInfo, contract: Feed, label: str | None = No
     """Open a feed file for reading (inspecting it first when given a bare path)."""
     info = path if isinstance(path, FileInfo) else inspect_file(Path(path))
     return FeedFile(info, contract, label or f"{contract.name}/{info.name}")
+
+
+# --------------------------------------------------------------------------- XLSX internals
+
+
+class _Special:
+    """A sheet cell with no usable value: marks its row for ``FeedFile._cell_fault``."""
+
+
+class _NoValue(_Special):
+    def __str__(self) -> str:
+        return ""
+
+
+class _ErrorValue(_Special, str):
+    """An error value (``#DIV/0!``, ``#N/A``) as cached by Excel."""
+
+
+_NO_VALUE = _NoValue()
+_VALUE_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:v|is|f)[\s>/]")
+
+
+def _column_letter(index: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(index + 1)
+
+
+class _ScannedSource:
+    """A worksheet's XML stream for ``iterparse``, which can also tell, without parsing,
+    whether anything after the point read so far holds a cell value."""
+
+    def __init__(self, raw: Any) -> None:
+        self.raw = raw
+
+    def read(self, size: int = -1) -> bytes:
+        return self.raw.read(size)
+
+    def rest_has_values(self) -> bool:
+        """Whether the unread rest holds a value, an inline string or a formula (a regex
+        over bytes: about a second per gigabyte, against minutes of row-by-row parsing)."""
+        tail = b""
+        while chunk := self.raw.read(_CHUNK):
+            if _VALUE_TAG.search(tail + chunk):
+                return True
+            tail = chunk[-32:]
+        return False
+
+    def close(self) -> None:
+        self.raw.close()
+
+
+def _sheet_rows(workbook: Any, sheet: Any, closing: list[Any]) -> Iterator[
+    tuple[int, list[Any], bool]
+]:
+    """``(row number, values, special)`` of a worksheet's non-empty rows, in order.
+
+    Why not ``iter_rows``: it fills every row up to the sheet's declared dimension, costs a
+    Python call per cell of every empty row (86 s for 1.5 M empty formatted rows) and makes a
+    formula without a cached value look like an empty cell. This drives openpyxl's own
+    read-only parser instead (so shared strings, dates and styles are read as before), marks
+    formula cells without a value and error cells (``special``), and after
+    ``XLSX_EMPTY_RUN`` consecutive empty rows only scans the rest of the XML for a value: if
+    there is none, the sheet ends there; if there is one, the sheet is parsed again from the
+    start, row by row, skipping what was read (slow, but nothing is lost).
+    """
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    class Parser(WorkSheetParser):  # type: ignore[misc]
+        special = False
+
+        def parse_cell(self, element: Any) -> dict[str, Any]:
+            cell: dict[str, Any] = super().parse_cell(element)
+            if cell["value"] is None:
+                if element.find(_FORMULA_TAG) is not None:
+                    cell["value"] = _NO_VALUE
+                    self.special = True
+            elif cell["data_type"] == "e":
+                cell["value"] = _ErrorValue(cell["value"])
+                self.special = True
+            return cell
+
+    def parse(scan: bool, after: int) -> Iterator[tuple[int, list[Any], bool]]:
+        source = _ScannedSource(workbook._archive.open(sheet._worksheet_path))
+        closing.append(source)
+        parser = Parser(
+            source, sheet._shared_strings, data_only=True, epoch=workbook.epoch,
+            date_formats=workbook._date_formats, timedelta_formats=workbook._timedelta_formats,
+        )
+        last = 0
+        for number, cells in parser.parse():
+            if number <= after:
+                continue
+            values = _row_values(cells)
+            if values is not None:
+                yield number, values, parser.special
+                parser.special = False
+                last = number
+            elif scan and number - last > XLSX_EMPTY_RUN:
+                if source.rest_has_values():
+                    yield from parse(False, max(number, after))
+                return
+
+    return parse(True, 0)
+
+
+def _row_values(cells: list[dict[str, Any]]) -> list[Any] | None:
+    """A sheet row's values by column (None where no cell), or None if it holds nothing."""
+    if not any(c["value"] is not None and c["value"] != "" for c in cells):
+        return None
+    values: list[Any] = [None] * min(cells[-1]["column"], 16384)
+    for cell in cells:
+        column = cell["column"]
+        if 1 <= column <= len(values):
+            values[column - 1] = cell["value"]
+    return values
+
+
+def _shortened(cells: Sequence[Any], keep: int = 200) -> list[Any]:
+    """Cells for ``row_received``: a cell longer than ``keep`` characters is cut, saying how
+    long it was (a 5 MB cell does not belong in ``ops.quarantine``)."""
+    return [
+        f"{c[:keep]}… ({len(c):,} characters)" if isinstance(c, str) and len(c) > keep else c
+        for c in cells
+    ]
+
+
+def _span(first: int, last: int) -> str:
+    return f"line {first}" if first == last else f"lines {first}-{last}"

@@ -6,6 +6,7 @@ creates the raw tables from the feed contracts.
 """
 
 from fangpin.feeds.read import FeedRejected
+from fangpin.load.landing import LandingEntry, landing_report, record_landing_report
 from fangpin.load.loader import (
     FeedLoadResult,
     FileLoadResult,
@@ -21,8 +22,11 @@ __all__ = [
     "FeedRejected",
     "FileLoadResult",
     "Landing",
+    "LandingEntry",
     "discover",
     "ensure_raw_tables",
+    "landing_report",
     "load_feed_month",
+    "record_landing_report",
     "scan_landing",
 ]

@@ -14,26 +14,30 @@ temporary file and COPYed into ``ops.quarantine`` after the file's rows.
 from __future__ import annotations
 
 import logging
-import re
 import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import psycopg
 from psycopg import sql
 
 from fangpin.feeds import contracts
-from fangpin.feeds.read import FeedFile, FeedRejected, FileInfo, Lines, inspect_file
+from fangpin.feeds.read import Faulty, FeedFile, FeedRejected, FileInfo, Lines, inspect_file
 from fangpin.feeds.rows import RowInvalid, RowNormaliser, copy_escape, row_received
+from fangpin.load.landing import (
+    LandingEntry,
+    duplicate_entries,
+    feed_entries,
+    landing_report,
+    parse_month,
+)
 
 log = logging.getLogger(__name__)
 
-DATA_SUFFIXES = (".csv", ".xlsx")
-_MONTH_FOLDER = re.compile(r"([0-9]{4})-([0-9]{2})")
 _FLUSH_ROWS = 5000  # lines per copy.write(): big enough to amortise, small enough to stay flat
 _BULK_PART = 1000  # lines per retry of the bulk path when a whole block was refused
 _LOCK_CLASS = "fangpin.load"
@@ -50,6 +54,11 @@ class FileLoadResult:
     rows_quarantined: int = 0
     unknown_columns: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    # Line accounting: physical_lines = header_lines + record_lines + blank_lines.
+    physical_lines: int = 0
+    header_lines: int = 0
+    record_lines: int = 0
+    blank_lines: int = 0
 
 
 @dataclass
@@ -64,6 +73,8 @@ class FeedLoadResult:
     seconds: float = 0.0
     message: str = ""
     analyze_seconds: float = 0.0  # of ``seconds``: the ANALYZE after the load (for the bench)
+    duplicates: list[tuple[str, str]] = field(default_factory=list)  # (file, same bytes as)
+    landing: list[LandingEntry] = field(default_factory=list)  # what was not taken, and why
 
     @property
     def rows_read(self) -> int:
@@ -89,23 +100,22 @@ def month_folder(landing: Path, month: date) -> Path:
     return Path(landing) / f"{month:%Y-%m}"
 
 
-def feed_files(folder: Path) -> list[Path]:
-    """The data files of a feed folder, by name: ``*.csv`` and ``*.xlsx`` in any case.
+def feed_files(folder: Path, landing: Path | None = None) -> list[Path]:
+    """The data files of a feed folder the loader takes, by name: ``*.csv`` and ``*.xlsx`` in
+    any case, neither symlinks nor paths leaving the landing area nor empty files.
 
-    Hidden files and Excel's ``~$`` lock files are not deliveries; other files are logged and
-    ignored.
+    ``landing`` defaults to the folder's grandparent (``<landing>/<YYYY-MM>/<feed>``). What is
+    not taken is in ``fangpin.load.landing.feed_entries``' report (and ``landing_report``).
     """
-    if not folder.is_dir():
+    folder = Path(folder)
+    landing = Path(landing) if landing is not None else folder.parent.parent
+    month = _parse_month(folder.parent.name)
+    if month is None:
         return []
-    found = []
-    for path in sorted(folder.iterdir(), key=lambda p: p.name):
-        if not path.is_file() or path.name.startswith((".", "~$")):
-            continue
-        if path.suffix.lower() in DATA_SUFFIXES:
-            found.append(path)
-        else:
-            log.warning("ignoring %s: not a .csv or .xlsx file", path)
-    return found
+    taken, entries = feed_entries(landing, month, folder.name)
+    for entry in entries:
+        log.info("landing %s: %s", landing, entry)
+    return taken
 
 
 def as_month(value: date | datetime | str) -> date:
@@ -122,10 +132,7 @@ def as_month(value: date | datetime | str) -> date:
 
 
 def _parse_month(name: str) -> date | None:
-    m = _MONTH_FOLDER.fullmatch(name)
-    if m and 1 <= int(m[2]) <= 12:
-        return date(int(m[1]), int(m[2]), 1)
-    return None
+    return parse_month(name)
 
 
 @dataclass
@@ -134,37 +141,31 @@ class Landing:
 
     months: dict[date, list[str]]
     ignored: list[str]
+    entries: list[LandingEntry] = field(default_factory=list)  # the same, as report entries
 
 
 def scan_landing(landing: Path) -> Landing:
-    """Months (``YYYY-MM`` folders) and their feeds with at least one data file.
+    """Months (``YYYY-MM`` folders) and their feeds with at least one data file the loader
+    takes.
 
-    Anything else - ``_truth``, stray files, misspelt feed folders - is listed in ``ignored``
-    and logged, so that a department that names its folder ``Education`` is noticed rather than
-    silently missed.
+    Everything else - ``_truth``, stray files, misspelt feed or month folders, symlinks,
+    unknown file types, empty files - is in ``ignored`` (``str`` of each ``LandingEntry`` of
+    ``landing_report``: path, reason, hint) and logged, so that a department that names its
+    folder ``Education`` is noticed rather than silently missed.
     """
     landing = Path(landing)
-    if not landing.is_dir():
-        raise FileNotFoundError(f"landing area {landing} does not exist")
+    report = landing_report(landing)
     months: dict[date, list[str]] = {}
-    ignored: list[str] = []
     for entry in sorted(landing.iterdir(), key=lambda p: p.name):
-        month = _parse_month(entry.name) if entry.is_dir() else None
-        if month is None:
-            ignored.append(f"{entry.name}: not a YYYY-MM month folder")
+        month = _parse_month(entry.name)
+        if month is None or entry.is_symlink() or not entry.is_dir():
             continue
-        feeds = []
-        for sub in sorted(entry.iterdir(), key=lambda p: p.name):
-            if sub.name in contracts.FEEDS and sub.is_dir():
-                if feed_files(sub):
-                    feeds.append(sub.name)
-            else:
-                ignored.append(f"{entry.name}/{sub.name}: not one of the eight feeds")
+        feeds = [f for f in contracts.FEED_NAMES if feed_entries(landing, month, f)[0]]
         if feeds:
-            months[month] = [f for f in contracts.FEED_NAMES if f in feeds]
-    for item in ignored:
+            months[month] = feeds
+    for item in report:
         log.info("landing %s: ignoring %s", landing, item)
-    return Landing(months, ignored)
+    return Landing(months, [str(e) for e in report], report)
 
 
 def discover(landing: Path) -> dict[date, list[str]]:
@@ -188,17 +189,33 @@ def load_feed_month(
     month = as_month(month)
     started = time.perf_counter()
     folder = month_folder(landing, month) / feed
-    paths = feed_files(folder)
+    paths, entries = feed_entries(Path(landing), month, feed)
+    for entry in entries:
+        log.warning("%s %s: %s", feed, f"{month:%Y-%m}", entry)
     if not paths:
         log.info("%s %s: no files in %s", feed, f"{month:%Y-%m}", folder)
-        return FeedLoadResult(feed, month, "absent", message=f"no files in {folder}")
+        refused = "; ".join(str(e) for e in entries)
+        return FeedLoadResult(
+            feed, month, "absent", landing=entries,
+            message=f"no files in {folder}" + (f" (not taken: {refused})" if refused else ""),
+        )
 
     infos = [inspect_file(p, decode=False) for p in paths]  # the reader decodes every byte
+    by_path = {i.path: i for i in infos}
+    keep, pairs, found = duplicate_entries(
+        Path(landing), month, feed, [(i.path, i.checksum) for i in infos]
+    )
+    entries.extend(found)
+    duplicates = [(by_path[d], by_path[o]) for d, o in pairs]
+    infos = [by_path[p] for p in keep]
     # UTF-8 on the wire: the bulk path hands COPY bytes it encoded itself.
     with psycopg.connect(url, autocommit=True, client_encoding="UTF8") as conn:
         try:
             with conn.transaction():
                 result = _load_delivery(conn, contract, month, infos, run_id)
+                _record_duplicates(conn, feed, month, duplicates, run_id)
+                result.duplicates = [(d.name, o.name) for d, o in duplicates]
+                result.landing = entries
         except FeedRejected as exc:
             _record_failure(conn, contract.name, month, infos, exc, "rejected", run_id)
             log.error("%s", exc)
@@ -335,7 +352,10 @@ def _load_file(
         copy_raw = sql.SQL("copy raw.{} ({}) from stdin").format(sql.Identifier(feed), columns)
         with conn.cursor() as cur, cur.copy(copy_raw) as copy:
             counts = _stream_rows(reader, normaliser, copy.write, set_aside, seen, names, number)
-        result.rows_read, result.rows_loaded, result.rows_quarantined = counts
+        result.rows_read, result.rows_loaded, result.rows_quarantined = counts[:3]
+        result.record_lines, result.blank_lines = counts.record_lines, counts.blank_lines
+        result.physical_lines, result.header_lines = reader.physical_lines, reader.header_lines
+        _check_lines(result, reader.label)
 
         if result.rows_quarantined:
             spool.seek(0)
@@ -349,13 +369,59 @@ def _load_file(
 
     conn.execute(
         "update ops.load_history set status = 'loaded', rows_read = %s, rows_loaded = %s,"
-        " rows_quarantined = %s, unknown_columns = %s::text[], finished_at = clock_timestamp()"
-        " where load_id = %s",
+        " rows_quarantined = %s, unknown_columns = %s::text[], physical_lines = %s,"
+        " header_lines = %s, record_lines = %s, blank_lines = %s,"
+        " finished_at = clock_timestamp() where load_id = %s",
         (result.rows_read, result.rows_loaded, result.rows_quarantined, result.unknown_columns,
+         result.physical_lines, result.header_lines, result.record_lines, result.blank_lines,
          load_id),
     )
     result.seconds = time.perf_counter() - started
     return result
+
+
+class StreamCounts(NamedTuple):
+    """What ``_stream_rows`` counted: records and the physical lines they took."""
+
+    read: int
+    loaded: int
+    quarantined: int
+    record_lines: int
+    blank_lines: int
+
+
+def _check_lines(result: FileLoadResult, label: str) -> None:
+    """Every physical line is a header line, a line of a record (loaded or set aside) or a
+    blank line: if not, lines went missing between reader and loader - fail, never load."""
+    accounted = result.header_lines + result.record_lines + result.blank_lines
+    if accounted != result.physical_lines or (
+        result.rows_read != result.rows_loaded + result.rows_quarantined
+    ):
+        raise RuntimeError(
+            f"{label}: line accounting does not add up: {result.physical_lines} physical lines,"
+            f" {result.header_lines} header + {result.record_lines} in {result.rows_read}"
+            f" records + {result.blank_lines} blank"
+        )
+
+
+def _record_duplicates(
+    conn: psycopg.Connection,
+    feed: str,
+    month: date,
+    duplicates: Sequence[tuple[FileInfo, FileInfo]],
+    run_id: str | None,
+) -> None:
+    """One ``duplicate`` history row per file whose bytes another file of the delivery holds."""
+    for info, original in duplicates:
+        conn.execute(
+            "insert into ops.load_history (feed, month, file_name, file_path, checksum,"
+            " file_format, status, error, duplicate_of, arrived_at, started_at, finished_at,"
+            " run_id) values (%s, %s, %s, %s, %s, %s, 'duplicate', %s, %s, %s,"
+            " clock_timestamp(), clock_timestamp(), %s)",
+            (feed, month, info.name, str(info.path), info.checksum, info.file_format,
+             f"same bytes as {original.name}: loaded once", original.name, info.arrived_at,
+             run_id),
+        )
 
 
 def _stream_rows(
@@ -369,15 +435,17 @@ def _stream_rows(
 ) -> tuple[int, int, int]:
     """The hot loop: normalise, de-duplicate, buffer COPY lines, flush in big writes.
 
-    Returns (read, loaded, quarantined). A quote-free run of a CSV file (``Lines``) whose
-    lines are all valid and canonical goes to COPY in one piece (``RowNormaliser.bulk``); if
-    one line spoils that, the run is tried again in parts of ``_BULK_PART`` lines, so that one
-    odd line costs its part, not the whole run. Any other run goes through the normaliser's
-    generated ``block`` function, which stops at the first line it cannot prove valid; that
-    one line is decided here like any other row, and the block goes on from the next, so
-    every row is still decided in file order. A duplicate of the snapshot's unique key
-    (household_id of the household registry, id_number of the member registry) keeps the
-    first occurrence in file-name then line order and sets later ones aside as
+    Returns ``StreamCounts`` (read, loaded, quarantined, record and blank lines). Records the
+    reader set aside itself (``Faulty``: a broken quote, an oversized cell, a formula without a
+    value) are quarantined as they come, in file order. A quote-free run of a CSV file
+    (``Lines``) whose lines are all valid and canonical goes to COPY in one piece
+    (``RowNormaliser.bulk``); if one line spoils that, the run is tried again in parts of
+    ``_BULK_PART`` lines, so that one odd line costs its part, not the whole run. Any other run
+    goes through the normaliser's generated ``block`` function, which stops at the first line it
+    cannot prove valid; that one line is decided here like any other row, and the block goes on
+    from the next, so every row is still decided in file order. A duplicate of the snapshot's
+    unique key (household_id of the household registry, id_number of the member registry) keeps
+    the first occurrence in file-name then line order and sets later ones aside as
     ``duplicate_key``.
     """
     stream = _RowStream(normaliser, set_aside, seen, names, number)
@@ -394,8 +462,15 @@ def _stream_rows(
         return True
 
     for chunk in reader.blocks():
+        if isinstance(chunk, Faulty):
+            stream.read += 1
+            stream.record_lines += chunk.lines
+            stream.quarantined += 1
+            set_aside(chunk.first, chunk.reason, chunk.detail, chunk.cells)
+            continue
         if isinstance(chunk, Lines):
             stream.read += chunk.count
+            stream.record_lines += chunk.count  # blank lines are moved to blank_lines
             if bulk(chunk.text, chunk.first, chunk.count):
                 continue
             lines = chunk.lines()
@@ -408,6 +483,8 @@ def _stream_rows(
                 stream.lines(lines, chunk.first)
         else:
             stream.read += len(chunk)
+            stream.record_lines += chunk.lines - chunk.blank
+            stream.blank_lines += chunk.blank
             for line_no, row in chunk:
                 stream.row(line_no, row)
         if len(buffer) >= _FLUSH_ROWS:
@@ -415,7 +492,8 @@ def _stream_rows(
             buffer.clear()
     if buffer:
         write("".join(buffer))
-    return stream.read, stream.read - stream.quarantined, stream.quarantined
+    return StreamCounts(stream.read, stream.read - stream.quarantined, stream.quarantined,
+                        stream.record_lines, stream.blank_lines)
 
 
 class _RowStream:
@@ -441,6 +519,8 @@ class _RowStream:
         self.buffer: list[str] = []
         self.read = 0
         self.quarantined = 0
+        self.record_lines = 0
+        self.blank_lines = 0
 
     def lines(self, lines: list[str], first: int) -> None:
         """Decide raw quote-free lines (``lines[k]`` is line ``first + k``): the generated
@@ -457,6 +537,8 @@ class _RowStream:
                 self.row(first + i, row)
             else:
                 self.read -= 1  # a blank line is not a record
+                self.record_lines -= 1
+                self.blank_lines += 1
             i += 1
 
     def row(self, line_no: int, row: Sequence[Any]) -> None:

@@ -14,7 +14,7 @@ renamed as (
 
     select
         cast(_snapshot_month as date) as snapshot_month,
-        cast(household_id as text) as household_id,
+        {{ household_key("cast(household_id as text)") }} as household_id,
         cast(county_code as text) as county_code,
         cast(village_code as text) as village_code,
         cast(head_id_number as text) as head_id_number,

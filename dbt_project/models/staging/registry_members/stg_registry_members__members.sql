@@ -14,7 +14,7 @@ renamed as (
 
     select
         cast(_snapshot_month as date) as snapshot_month,
-        cast(household_id as text) as household_id,
+        {{ household_key("cast(household_id as text)") }} as household_id,
         cast(id_number as text) as id_number,
         cast(name as text) as person_name,
         cast(relation as text) as relation,
