@@ -40,9 +40,11 @@ def cmd_warehouse(args: argparse.Namespace) -> int:
     if configured_warehouse_url() and args.action != "url":
         print(f"WAREHOUSE_URL is set: the embedded warehouse is not used ({args.action} skipped)")
         return 0
+    from fangpin.warehouse.connection import redacted
+
     wh = embedded.default()
     if args.action == "start":
-        print(wh.start())
+        print(redacted(wh.start()))  # `fangpin warehouse url` gives it with the password
     elif args.action == "stop":
         wh.stop()
         print("stopped")

@@ -139,7 +139,7 @@ def test_a_worker_with_another_key_fails_every_stage_before_it_writes_a_row(
         "audit": lambda: monthly.audit(fresh_warehouse, month, "r1"),
         "publish": lambda: monthly.publish(fresh_warehouse, month, "r1"),
     }
-    for name, step in steps.items():
+    for step in steps.values():
         with pytest.raises(pk.KeyMismatch, match="not the key this warehouse"):
             step()
     with psycopg.connect(fresh_warehouse) as conn:
