@@ -33,7 +33,9 @@ demo: $(STAMP)
 	$(BIN)/fangpin scorecard
 	@echo
 	@echo "Next:"
-	@echo "  SQL:        psql \"$$($(BIN)/fangpin warehouse url)\"  (then: select * from marts.mart_county_scorecard;)"
+	@echo "  SQL, as the evaluator login demo_evaluator (its password is in a 0600 file, never printed):"
+	@echo "              $$($(BIN)/fangpin login evaluator demo_evaluator --psql)"
+	@echo "              (then: select * from marts.mart_county_scorecard;)"
 	@echo "  Airflow UI: $(BIN)/fangpin airflow standalone   (http://localhost:8080)"
 	@echo "  Status:     $(BIN)/fangpin status"
 

@@ -30,7 +30,8 @@ def _month_and_url() -> tuple:
 
 
 def _no_retry(step, *args):  # noqa: ANN001, ANN202
-    """Run a step; bad data (a rejected file, a refused audit) fails the task without retries.
+    """Run a step; bad data (a rejected file, a refused audit) or a worker with the wrong
+    pseudonym key fails the task without retries.
 
     The same bytes give the same verdict on a retry, so retrying only delays the message.
     """
@@ -38,10 +39,11 @@ def _no_retry(step, *args):  # noqa: ANN001, ANN202
 
     from fangpin.load import FeedRejected
     from fangpin.monthly import StageFailed
+    from fangpin.warehouse.pseudonym_key import PseudonymKeyError
 
     try:
         return step(*args)
-    except (StageFailed, FeedRejected) as exc:
+    except (StageFailed, FeedRejected, PseudonymKeyError) as exc:
         raise AirflowFailException(str(exc)) from exc
 
 
@@ -116,7 +118,7 @@ def fangpin_monthly() -> None:
         from fangpin.monthly import transform as build
 
         month, url, run_id = _month_and_url()
-        build(url, month, run_id)
+        _no_retry(build, url, month, run_id)
 
     @task(retries=0)
     def audit() -> dict:
@@ -130,7 +132,7 @@ def fangpin_monthly() -> None:
         from fangpin.monthly import publish as publish_build
 
         month, url, run_id = _month_and_url()
-        publish_build(url, month, run_id)
+        _no_retry(publish_build, url, month, run_id)
 
     feeds = prepare()
     wait_for_registry() >> feeds

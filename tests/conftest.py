@@ -1,6 +1,7 @@
 """Shared fixtures: one PostgreSQL server per test session, a fresh database per use.
 
-The server is ``WAREHOUSE_URL``'s when that is set, else the project's embedded cluster.
+The server is ``WAREHOUSE_URL``'s when that is set, else the project's embedded cluster (locked:
+its URL carries the generated superuser password).
 Every database a test makes is created here with a unique name and dropped afterwards:
 no test reuses a fixed database.
 """
@@ -22,6 +23,9 @@ os.environ["AIRFLOW_HOME"] = str(_AIRFLOW_HOME)
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(Path(__file__).resolve().parents[1] / "dags")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+# Every test database gets its own generated pseudonym key (fangpin.warehouse.pseudonym_key):
+# keep those key files with the session, not in the project's .secrets/.
+os.environ["FANGPIN_SECRETS_DIR"] = tempfile.mkdtemp(prefix="fangpin-secrets-")
 
 from fangpin.warehouse.connection import (  # noqa: E402 - after the Airflow env
     drop_database,

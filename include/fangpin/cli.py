@@ -40,9 +40,11 @@ def cmd_warehouse(args: argparse.Namespace) -> int:
     if configured_warehouse_url() and args.action != "url":
         print(f"WAREHOUSE_URL is set: the embedded warehouse is not used ({args.action} skipped)")
         return 0
+    from fangpin.warehouse.connection import redacted
+
     wh = embedded.default()
     if args.action == "start":
-        print(wh.start())
+        print(redacted(wh.start()))  # `fangpin warehouse url` gives it with the password
     elif args.action == "stop":
         wh.stop()
         print("stopped")
@@ -56,12 +58,12 @@ def cmd_warehouse(args: argparse.Namespace) -> int:
 
 
 def cmd_setup(_args: argparse.Namespace) -> int:
-    from fangpin.warehouse.connection import warehouse_url
+    from fangpin.warehouse.connection import redacted, warehouse_url
     from fangpin.warehouse.setup import ensure_warehouse
 
     url = warehouse_url()
     ensure_warehouse(url)
-    print(f"warehouse ready: {url}")
+    print(f"warehouse ready: {redacted(url)}")
     return 0
 
 
@@ -89,8 +91,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not months:
         print(f"no month folders (YYYY-MM) to run in {landing}", file=sys.stderr)
         return 2
+    from fangpin.warehouse.connection import redacted
+
     url = warehouse_url()
-    print(f"running fangpin_monthly for {len(months)} month(s) against {url}", flush=True)
+    print(f"running fangpin_monthly for {len(months)} month(s) against {redacted(url)}", flush=True)
     try:
         run_months(url, landing, months)
     except MonthFailed as failure:
@@ -161,6 +165,47 @@ def cmd_airflow(args: argparse.Namespace) -> int:
     return 0  # pragma: no cover - exec does not return
 
 
+def cmd_login(args: argparse.Namespace) -> int:
+    """A login in a reader role; its password goes to a 0600 file, never to the terminal."""
+    from fangpin.warehouse.connection import warehouse_url
+    from fangpin.warehouse.logins import create_login
+    from fangpin.warehouse.setup import ensure_warehouse
+
+    url = warehouse_url()
+    ensure_warehouse(url)
+    login = create_login(url, args.role, args.name)
+    if args.psql:
+        print(login.psql)
+    else:
+        print(f"login {login.name} (member of {login.role}); password in {login.passfile}")
+        print(f"  {login.psql}")
+    return 0
+
+
+def cmd_key(_args: argparse.Namespace) -> int:
+    """Where the pseudonym key comes from and whether it matches: never the key itself."""
+    from fangpin.config import configured_pseudonym_key
+    from fangpin.warehouse.connection import warehouse_url
+    from fangpin.warehouse.pseudonym_key import PseudonymKeyError, ensure_key_matches, recorded_key
+
+    url = warehouse_url()
+    recorded = recorded_key(url)
+    if recorded is None:
+        print("no pseudonym key recorded yet: `fangpin setup` generates one")
+        return 1
+    where = recorded.key_file if recorded.source == "generated" else "FANGPIN_PSEUDONYM_KEY"
+    print(f"pseudonym key: {recorded.source}, kept in {where}")
+    if configured_pseudonym_key():
+        print("this process: FANGPIN_PSEUDONYM_KEY is set")
+    try:
+        ensure_key_matches(url)
+    except PseudonymKeyError as exc:
+        print(f"MISMATCH: {exc}", file=sys.stderr)
+        return 1
+    print("this process's key matches the warehouse's fingerprint")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fangpin", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true")
@@ -207,6 +252,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--month", type=_month, required=True)
     p.add_argument("--out", default="out/report.html")
     p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("login", help="create a login in a reader role (password in a 0600 file)")
+    p.add_argument("role", help="evaluator, bi_reader or field_team_<city_code>")
+    p.add_argument("name", help="the login's user name")
+    p.add_argument("--psql", action="store_true", help="print only the psql line")
+    p.set_defaults(func=cmd_login)
+
+    p = sub.add_parser("key", help="where the pseudonym key lives and whether this process has it")
+    p.set_defaults(func=cmd_key)
 
     p = sub.add_parser("airflow", help="run an airflow command with Fangpin's configuration")
     p.add_argument("airflow_args", nargs=argparse.REMAINDER)

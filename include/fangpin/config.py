@@ -1,4 +1,4 @@
-"""Where things are: the project folder, the warehouse URL, the pseudonym key.
+"""Where things are: the project folder, the warehouse URL, the pseudonym key's source.
 
 Everything that differs between a laptop, CI and a production deployment is read from the
 environment here, so the rest of the code never looks at ``os.environ`` itself.
@@ -45,13 +45,29 @@ def configured_warehouse_url() -> str | None:
     return url or None
 
 
-def pseudonym_key() -> str:
-    """Key of the keyed hash that turns id numbers into stable person pseudonyms.
+def configured_pseudonym_key() -> str | None:
+    """The pseudonym key the operator configured, or ``None``: then the warehouse's own is used.
 
-    Read from ``FANGPIN_PSEUDONYM_KEY``; the development default is announced as such so
-    nobody mistakes it for a production secret.
+    ``FANGPIN_PSEUDONYM_KEY`` holds the key itself; ``FANGPIN_PSEUDONYM_KEY_FILE`` names a file
+    that holds it (a Docker or Kubernetes secret mounted into every worker). No default ships
+    with the source: a key anyone can read is no key (``fangpin.warehouse.pseudonym_key``).
     """
-    return os.environ.get("FANGPIN_PSEUDONYM_KEY", "fangpin-development-key-not-for-production")
+    key = os.environ.get("FANGPIN_PSEUDONYM_KEY", "")
+    if key:
+        return key
+    path = os.environ.get("FANGPIN_PSEUDONYM_KEY_FILE", "").strip()
+    if path:
+        return Path(path).read_text(encoding="utf-8").strip()
+    return None
+
+
+def secrets_dir() -> Path:
+    """Where the warehouse's own secrets live when none is configured: ``FANGPIN_SECRETS_DIR``.
+
+    Outside the database and outside every folder the pipeline writes logs or artefacts to;
+    the default is ``.secrets/`` in the project (git-ignored, mode 0700).
+    """
+    return Path(os.environ.get("FANGPIN_SECRETS_DIR") or project_root() / ".secrets")
 
 
 def batch_work_mem() -> str:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from fangpin.warehouse.connection import connect
+from fangpin.warehouse.pseudonym_key import ensure_key_matches
 
 log = logging.getLogger(__name__)
 
@@ -63,9 +64,14 @@ def record(url: str, run_id: str, month: date, stage: str, status: str, detail: 
 
 @contextmanager
 def stage(url: str, run_id: str, month: date, name: str) -> Iterator[None]:
-    """Record a stage's start, success or failure; failures carry month and stage in the message."""
+    """Record a stage's start, success or failure; failures carry month and stage in the message.
+
+    Every stage first checks this process's pseudonym key against the warehouse's fingerprint
+    (``KeyMismatch``), so a worker with another key writes nothing but the failure.
+    """
     record(url, run_id, month, name, "started")
     try:
+        ensure_key_matches(url)
         yield
     except Exception as exc:
         cause = f"{type(exc).__name__}: {exc}"

@@ -60,6 +60,8 @@ def run_db(server_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
 def published(province: Path, run_db: tuple[str, Path]) -> str:
     url, home = run_db
     proc = fangpin("run", "--landing", str(province), url=url, home=home)
+    # dag.test logs the tasks to the run's own output: kept for the leak scan below.
+    (home / "fangpin-run.log").write_text(proc.stdout + proc.stderr)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-6000:]
     for month in MONTHS:
         assert f"{month:%Y-%m}: published" in proc.stdout
@@ -200,3 +202,32 @@ def test_every_input_row_is_loaded_or_quarantined(published: str, province: Path
         month = entry["month"]
         read, loaded, quarantined = history[(month, entry["name"])]
         assert read == entry["rows"] == loaded + quarantined, entry["name"]
+
+
+def test_no_key_or_id_number_in_airflow_logs_xcoms_or_dbt_files(
+    published: str, run_db: tuple[str, Path]
+) -> None:
+    """The run's task log (its output), Airflow home, XComs and dbt's target and logs hold
+    neither the warehouse's pseudonym key nor any id number."""
+    import re
+
+    from fangpin.config import dbt_project_dir
+    from fangpin.warehouse.pseudonym_key import pseudonym_key
+
+    url, home = run_db
+    key = pseudonym_key(url).encode()
+    ids = {r[0].encode() for r in query(published, "select id_number from raw.registry_members")}
+    id_like = re.compile(rb"(?<!\d)\d{17}[\dX](?!\d)")
+    folders = [home, dbt_project_dir() / "target", dbt_project_dir() / "logs"]
+    files = [p for folder in folders if folder.exists() for p in folder.rglob("*") if p.is_file()]
+    run_log = (home / "fangpin-run.log").read_text()
+    assert "dbt build" in run_log or "transform" in run_log, "the run's task log is empty"
+    xcoms = [
+        str(r[0]).encode()
+        for r in query(metadata_url(url), "select value::text from xcom")
+    ]
+    assert xcoms, "no XComs found"
+    for where, data in [*((str(p), p.read_bytes()) for p in files), *(("xcom", x) for x in xcoms)]:
+        assert key not in data, f"the pseudonym key is in {where}"
+        assert b"fangpin.pseudonym_key=" not in data, f"PGOPTIONS is in {where}"
+        assert not {m for m in id_like.findall(data) if m in ids}, f"id numbers in {where}"

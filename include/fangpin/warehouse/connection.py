@@ -9,7 +9,7 @@ from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 import psycopg
 
-from fangpin.config import batch_work_mem, configured_warehouse_url, pseudonym_key
+from fangpin.config import batch_work_mem, configured_warehouse_url
 
 
 def warehouse_url() -> str:
@@ -40,7 +40,13 @@ def database_name(url: str) -> str:
 
 
 def dbt_env(url: str) -> dict[str, str]:
-    """The connection as the environment variables ``dbt_project/profiles.yml`` reads."""
+    """The connection as the environment variables ``dbt_project/profiles.yml`` reads.
+
+    Carries the warehouse's pseudonym key (checked against its fingerprint) in ``PGOPTIONS``:
+    only the dbt child process's environment ever holds it.
+    """
+    from fangpin.warehouse.pseudonym_key import pseudonym_key
+
     parts = urlsplit(normalise_url(url))
     return {
         "FANGPIN_PG_HOST": parts.hostname or "127.0.0.1",
@@ -48,18 +54,27 @@ def dbt_env(url: str) -> dict[str, str]:
         "FANGPIN_PG_USER": unquote(parts.username or "postgres"),
         "FANGPIN_PG_PASSWORD": unquote(parts.password or ""),
         "FANGPIN_PG_DATABASE": database_name(url),
-        "PGOPTIONS": _with_pseudonym_key(os.environ.get("PGOPTIONS", "")),
+        "PGOPTIONS": with_pseudonym_key(os.environ.get("PGOPTIONS", ""), pseudonym_key(url)),
     }
 
 
-def _with_pseudonym_key(options: str) -> str:
-    """libpq options carrying the pseudonym key as the session setting dbt's SQL reads, and
-    the batch sessions' ``work_mem`` (``batch_options``).
+def with_pseudonym_key(options: str, key: str) -> str:
+    """libpq options carrying ``key`` as the session setting dbt's SQL reads, and the batch
+    sessions' ``work_mem`` (``batch_options``).
 
     Passing the key this way keeps it out of every compiled SQL file dbt writes to disk.
     """
-    key = pseudonym_key().replace("\\", "\\\\").replace(" ", "\\ ")
-    return f"{options} {batch_options()} -c fangpin.pseudonym_key={key}".strip()
+    escaped = key.replace("\\", "\\\\").replace(" ", "\\ ")
+    return f"{options} {batch_options()} -c fangpin.pseudonym_key={escaped}".strip()
+
+
+def redacted(url: str) -> str:
+    """``url`` with its password replaced by ``***``: for messages and logs."""
+    parts = urlsplit(url)
+    if not parts.password:
+        return url
+    netloc = parts.netloc.replace(":" + parts.password + "@", ":***@", 1)
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
 
 
 def batch_options() -> str:

@@ -13,6 +13,7 @@ from psycopg import sql
 
 from fangpin.load.raw_tables import ensure_raw_tables
 from fangpin.warehouse.connection import connect, ensure_database
+from fangpin.warehouse.pseudonym_key import ensure_fingerprint
 from fangpin.warehouse.roles import ensure_roles
 
 _SQL_PACKAGE = "fangpin.warehouse.sql"
@@ -28,6 +29,9 @@ def sql_files() -> list[str]:
 def ensure_warehouse(url: str) -> None:
     """Create the database if needed, then apply every DDL file and the raw tables.
 
+    The pseudonym key is recorded (and generated when none is configured) at the first setup:
+    ``fangpin.warehouse.pseudonym_key``.
+
     The raw tables are generated from the feed contracts (``fangpin.load.raw_tables``), not
     kept in a SQL file, so the loader and the tables cannot drift apart.
     """
@@ -37,6 +41,7 @@ def ensure_warehouse(url: str) -> None:
         for ddl in sql_files():
             conn.execute(ddl)
         ensure_raw_tables(conn)
+        ensure_fingerprint(conn)
         ensure_roles(conn)
         _tune_database(conn)
 
