@@ -30,18 +30,18 @@ def _month_and_url() -> tuple:
 
 
 def _no_retry(step, *args):  # noqa: ANN001, ANN202
-    """Run a step; bad data (a rejected file, a refused audit) fails the task without retries.
+    """Run a step; bad data (a rejected file, a refused audit or publish) fails without retries.
 
     The same bytes give the same verdict on a retry, so retrying only delays the message.
     """
     from airflow.sdk.exceptions import AirflowFailException
 
+    from fangpin.errors import NotRetryable
     from fangpin.load import FeedRejected
-    from fangpin.monthly import StageFailed
 
     try:
         return step(*args)
-    except (StageFailed, FeedRejected) as exc:
+    except (NotRetryable, FeedRejected) as exc:
         raise AirflowFailException(str(exc)) from exc
 
 
@@ -130,7 +130,7 @@ def fangpin_monthly() -> None:
         from fangpin.monthly import publish as publish_build
 
         month, url, run_id = _month_and_url()
-        publish_build(url, month, run_id)
+        _no_retry(publish_build, url, month, run_id)
 
     feeds = prepare()
     wait_for_registry() >> feeds
