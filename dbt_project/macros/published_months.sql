@@ -23,14 +23,13 @@
         {{ return([]) }}
     {%- endif -%}
     {%- set published = var('published_schema', 'marts') -%}
-    {%- set months_table = none -%}
-    {%- for name in ['dim_month', 'fct_household_month'] if months_table is none -%}
-        {%- set relation = adapter.get_relation(
-            database=target.database, schema=published, identifier=name) -%}
-        {%- if relation is not none and months_table is none -%}
-            {%- set months_table = relation -%}
-        {%- endif -%}
-    {%- endfor -%}
+    {#- Not a loop: a Jinja `set` inside a for loop does not outlive the loop. -#}
+    {%- set months_table = adapter.get_relation(
+        database=target.database, schema=published, identifier='dim_month') -%}
+    {%- if months_table is none -%}
+        {%- set months_table = adapter.get_relation(
+            database=target.database, schema=published, identifier='fct_household_month') -%}
+    {%- endif -%}
     {%- if months_table is none -%}
         {{ return([]) }}
     {%- endif -%}
