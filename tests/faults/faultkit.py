@@ -17,15 +17,20 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import psycopg
+import pytest
+
+from fangpin.orchestration.airflow_env import metadata_url
+from fangpin.warehouse.connection import drop_database, ensure_database, with_database
 
 MONTHS = [date(2021, 1, 1), date(2021, 2, 1), date(2021, 3, 1)]
 HOUSEHOLDS = 300
-SEED = 31
+SEED = 7  # a province whose households reach the key counties (issue 13 until fixed)
 
 
 @dataclass
@@ -108,28 +113,42 @@ def _fangpin() -> str:
     return str(Path(sys.executable).with_name("fangpin"))
 
 
+def new_warehouse(server_url: str, factory: pytest.TempPathFactory) -> Iterator[Warehouse]:
+    url = with_database(server_url, f"fangpin_fault_{uuid.uuid4().hex[:8]}")
+    ensure_database(url)
+    tmp = factory.mktemp("fault-run")
+    yield Warehouse(url, tmp / "airflow", tmp)
+    drop_database(url)
+    drop_database(metadata_url(url))
+
+
 def marts_fingerprint(wh: Warehouse, schema: str = "marts",
                       without_build_times: bool = False) -> dict[str, tuple[int, str]]:
     """Row count and md5 of the sorted rows of every table in ``schema``.
 
-    ``without_build_times`` leaves out dim_month's built_at and run columns (which say when
-    and by whom, not what) for comparing two warehouses built at different times.
+    ``without_build_times`` leaves out the columns that say when and by which run (timestamps
+    of loads and builds, run ids), to compare two warehouses built at different times.
     """
     tables = [r[0] for r in wh.query(
         "select relname from pg_class where relnamespace = %s::regnamespace "
         "and relkind = 'r' order by 1", schema)]
     found = {}
     for table in tables:
-        columns = "t::text"
-        if without_build_times and table == "dim_month":
-            columns = "(t.month, t.is_build_month)::text"
+        names = [r[0] for r in wh.query(
+            "select column_name from information_schema.columns where table_schema = %s "
+            "and table_name = %s and not (%s and (data_type like 'timestamp%%' "
+            "or column_name like '%%run_id')) order by ordinal_position",
+            schema, table, without_build_times)]
+        row = "(" + ", ".join(f't."{n}"' for n in names) + ")::text"
         found[table] = tuple(wh.query(
-            f"select count(*), md5(coalesce(string_agg({columns}, '|' order by {columns}), '')) "
+            f"select count(*), md5(coalesce(string_agg({row}, '|' order by {row}), '')) "
             f'from "{schema}"."{table}" t')[0])
     return found
 
 
 def published_months(wh: Warehouse) -> list[date]:
+    if wh.scalar("select to_regclass('marts.fct_household_month')") is None:
+        return []
     return [r[0] for r in wh.query("select distinct month from marts.fct_household_month "
                                    "order by 1")]
 
