@@ -30,20 +30,20 @@ def _month_and_url() -> tuple:
 
 
 def _no_retry(step, *args):  # noqa: ANN001, ANN202
-    """Run a step; bad data (a rejected file, a refused audit) or a worker with the wrong
-    pseudonym key fails the task without retries.
+    """Run a step; bad data (a rejected file, a refused audit or publish) or a worker with the
+    wrong pseudonym key fails the task without retries.
 
     The same bytes give the same verdict on a retry, so retrying only delays the message.
     """
     from airflow.sdk.exceptions import AirflowFailException
 
+    from fangpin.errors import NotRetryable
     from fangpin.load import FeedRejected
-    from fangpin.monthly import StageFailed
     from fangpin.warehouse.pseudonym_key import PseudonymKeyError
 
     try:
         return step(*args)
-    except (StageFailed, FeedRejected, PseudonymKeyError) as exc:
+    except (NotRetryable, FeedRejected, PseudonymKeyError) as exc:
         raise AirflowFailException(str(exc)) from exc
 
 

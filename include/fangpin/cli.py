@@ -81,33 +81,100 @@ def cmd_synth(args: argparse.Namespace) -> int:
     return 0
 
 
+#: Exit codes of ``fangpin run`` (README, "Exit codes"); 4 belongs to ``--strict``.
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUSY, EXIT_REJECTED, EXIT_UNREACHABLE = 0, 1, 2, 3, 4, 5
+
+
 def cmd_run(args: argparse.Namespace) -> int:
-    from fangpin.orchestration.run_months import MonthFailed, landing_months, run_months
-    from fangpin.warehouse.connection import warehouse_url
+    from fangpin.orchestration.run_months import landing_months
 
     landing = Path(args.landing)
     found = landing_months(landing)
     months = [m for m in found if not args.months or m in args.months]
     if not months:
         print(f"no month folders (YYYY-MM) to run in {landing}", file=sys.stderr)
-        return 2
-    from fangpin.warehouse.connection import redacted
-
-    url = warehouse_url()
-    print(f"running fangpin_monthly for {len(months)} month(s) against {redacted(url)}", flush=True)
+        return EXIT_USAGE
     try:
-        run_months(url, landing, months)
+        return _run(landing, args.months, None if args.wait else 0)
+    except KeyboardInterrupt:
+        print("fangpin run stopped: interrupted", file=sys.stderr)
+        return EXIT_FAILED
+
+
+def _run(landing: Path, selected: list[date] | None, wait_seconds: float | None) -> int:
+    """``fangpin run`` with every way it can stop turned into one line and an exit code."""
+    from fangpin.orchestration.plan import PlanError
+    from fangpin.orchestration.run_months import MonthFailed, one_line, run_landing
+    from fangpin.warehouse.writer_lock import WarehouseBusy
+
+    try:
+        from fangpin.warehouse.connection import redacted, warehouse_url
+
+        url = warehouse_url()
+        print(f"fangpin run against {redacted(url)}", flush=True)
+        run_landing(url, landing, selected, wait_seconds)
     except MonthFailed as failure:
-        print(f"fangpin run stopped: {failure}", file=sys.stderr)
-        return 1
-    return 0
+        return _stopped(str(failure), EXIT_FAILED)
+    except WarehouseBusy as busy:
+        return _stopped(f"{busy} (or run with --wait)", EXIT_BUSY)
+    except PlanError as error:
+        return _stopped(str(error), EXIT_FAILED)
+    except Exception as exc:  # noqa: BLE001 - every fault ends in one line, never a traceback
+        logging.getLogger("fangpin").debug("fangpin run stopped", exc_info=True)
+        where = _where()
+        if _lost_warehouse(exc):
+            return _stopped(
+                f"{where}the warehouse stopped answering ({one_line(str(_root(exc)))}); "
+                "nothing half-done was kept: start it again, then rerun", EXIT_UNREACHABLE,
+            )
+        return _stopped(f"{where}{type(exc).__name__}: {one_line(str(exc))}", EXIT_FAILED)
+    return EXIT_OK
+
+
+def _stopped(message: str, code: int) -> int:
+    print(f"fangpin run stopped: {message}", file=sys.stderr, flush=True)
+    return code
+
+
+def _where() -> str:
+    from fangpin.monthly import current_stage
+
+    current = current_stage()
+    return f"{current[0]:%Y-%m}, stage {current[1]}: " if current else ""
+
+
+def _root(exc: BaseException) -> BaseException:
+    while exc.__cause__ is not None or exc.__context__ is not None:
+        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
+    return exc
+
+
+def _lost_warehouse(exc: BaseException) -> bool:
+    """Whether the error, or one it came from, is a lost or refused connection."""
+    import psycopg
+
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, psycopg.OperationalError) and not isinstance(
+            seen, psycopg.errors.LockNotAvailable
+        ):
+            return True
+        if type(seen).__module__.startswith("sqlalchemy") and type(seen).__name__ in (
+            "OperationalError", "InterfaceError"
+        ):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
     from fangpin.audit import run_audit
     from fangpin.warehouse.connection import warehouse_url
+    from fangpin.warehouse.writer_lock import writer_lock
 
-    outcome = run_audit(warehouse_url(), args.month, run_id=f"cli-audit-{args.month:%Y-%m}")
+    url = warehouse_url()
+    with writer_lock(url, f"fangpin audit {args.month:%Y-%m}", wait_seconds=args.wait):
+        outcome = run_audit(url, args.month, run_id=f"cli-audit-{args.month:%Y-%m}")
     print(outcome)
     return 0 if outcome.passed else 1
 
@@ -115,15 +182,18 @@ def cmd_audit(args: argparse.Namespace) -> int:
 def cmd_publish(args: argparse.Namespace) -> int:
     from fangpin.publish import publish, rollback
     from fangpin.warehouse.connection import warehouse_url
+    from fangpin.warehouse.writer_lock import writer_lock
 
     url = warehouse_url()
-    if args.rollback:
-        print(rollback(url))
-        return 0
-    if args.month is None:
+    if not args.rollback and args.month is None:
         print("give --month M to publish the audited build, or --rollback", file=sys.stderr)
         return 2
-    print(publish(url, args.month, run_id=f"cli-publish-{args.month:%Y-%m}"))
+    what = "fangpin publish --rollback" if args.rollback else f"fangpin publish {args.month:%Y-%m}"
+    with writer_lock(url, what, wait_seconds=args.wait):
+        if args.rollback:
+            print(rollback(url))
+        else:
+            print(publish(url, args.month, run_id=f"cli-publish-{args.month:%Y-%m}"))
     return 0
 
 
@@ -228,16 +298,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", help="run fangpin_monthly for each month of a landing area")
     p.add_argument("--landing", required=True)
-    p.add_argument("--months", type=month_range, default=None)
+    p.add_argument("--months", type=month_range, default=None,
+                   help="only these months (YYYY-MM or A..B), rebuilt even if unchanged")
+    p.add_argument("--wait", action="store_true",
+                   help="wait for another writer to finish instead of stopping (exit 3)")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("audit", help="run the quality gate on the build alone")
     p.add_argument("--month", type=_month, required=True)
+    p.add_argument("--wait", type=float, default=None, metavar="SECONDS",
+                   help="give up after this long if another writer holds the warehouse")
     p.set_defaults(func=cmd_audit)
 
     p = sub.add_parser("publish", help="publish the audited build, or roll back")
     p.add_argument("--month", type=_month)
     p.add_argument("--rollback", action="store_true")
+    p.add_argument("--wait", type=float, default=None, metavar="SECONDS",
+                   help="give up after this long if another writer holds the warehouse")
     p.set_defaults(func=cmd_publish)
 
     p = sub.add_parser("status", help="the last loads, audits and publishes")
@@ -274,7 +351,13 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    return int(args.func(args) or 0)
+    from fangpin.warehouse.writer_lock import WarehouseBusy
+
+    try:
+        return int(args.func(args) or 0)
+    except WarehouseBusy as busy:
+        print(f"fangpin {args.command} stopped: {busy}", file=sys.stderr)
+        return EXIT_BUSY
 
 
 if __name__ == "__main__":

@@ -3,6 +3,14 @@
 The DAG file only wires these together; tests and operators can call them directly. Each
 step records its start and end in ``ops.run_log`` so that ``fangpin run`` and ``fangpin
 status`` can say which month, which stage and what cause, without digging in task logs.
+
+One writer at a time: each stage holds the warehouse's writer lock
+(``fangpin.warehouse.writer_lock``) from before it records its start until after it records
+its end - shared for ``prepare`` and feed loads, which may run side by side, exclusive for
+``transform``, ``audit`` and ``publish``. So two DAG runs (scheduled, triggered, backfilled,
+or a ``fangpin run`` beside them) never interleave a build, and a ``started`` row seen by a
+holder of the exclusive lock belongs to a process that died. The lock is re-entrant per
+process: inside ``fangpin run``, which holds it for all its months, the stages pass at once.
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TypeVar
 
+from fangpin.errors import NotRetryable
 from fangpin.warehouse.connection import connect
 from fangpin.warehouse.pseudonym_key import ensure_key_matches
 
@@ -22,10 +31,25 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})(?:-01)?$")
+#: Stages that may run beside each other (under the shared writer lock).
+SHARED_STAGES = ("prepare", "wait_for_registry")
+#: The stage this process is in, for the one-line stop message when the warehouse itself fails.
+_current: dict[str, object] = {}
 
 
-class StageFailed(RuntimeError):
-    """A stage of a monthly run failed; the message names the month, the stage and the cause."""
+class StageFailed(NotRetryable):
+    """A stage of a monthly run failed; the message names the month, the stage and the cause.
+
+    Raised for verdicts on the data (a refused audit, a missing registry), which a retry of
+    the same input would repeat: not retryable.
+    """
+
+
+def current_stage() -> tuple[date, str] | None:
+    """The month and stage this process started last and has not finished, if any."""
+    if not _current:
+        return None
+    return _current["month"], _current["stage"]  # type: ignore[return-value]
 
 
 def parse_month(text: str) -> date:
@@ -66,19 +90,28 @@ def record(url: str, run_id: str, month: date, stage: str, status: str, detail: 
 def stage(url: str, run_id: str, month: date, name: str) -> Iterator[None]:
     """Record a stage's start, success or failure; failures carry month and stage in the message.
 
-    Every stage first checks this process's pseudonym key against the warehouse's fingerprint
+    The stage holds the writer lock (see the module's docstring) around both records, waiting
+    for it as long as another writer holds it (and saying who that is in the log). Every stage
+    then checks this process's pseudonym key against the warehouse's fingerprint
     (``KeyMismatch``), so a worker with another key writes nothing but the failure.
     """
-    record(url, run_id, month, name, "started")
-    try:
-        ensure_key_matches(url)
-        yield
-    except Exception as exc:
-        cause = f"{type(exc).__name__}: {exc}"
-        record(url, run_id, month, name, "failed", cause)
-        log.error("month %s, stage %s failed: %s", f"{month:%Y-%m}", name, cause)
-        raise
-    record(url, run_id, month, name, "succeeded")
+    from fangpin.warehouse.writer_lock import writer_lock
+
+    shared = name in SHARED_STAGES or name.startswith("load:")
+    who = f"{name} {month:%Y-%m} run {run_id}"
+    with writer_lock(url, who, wait_seconds=None, shared=shared):
+        _current.update(month=month, stage=name)
+        record(url, run_id, month, name, "started")
+        try:
+            ensure_key_matches(url)
+            yield
+        except Exception as exc:
+            cause = f"{type(exc).__name__}: {exc}"
+            record(url, run_id, month, name, "failed", cause)
+            log.error("month %s, stage %s failed: %s", f"{month:%Y-%m}", name, cause)
+            raise
+        record(url, run_id, month, name, "succeeded")
+        _current.clear()
 
 
 def run_stage(url: str, run_id: str, month: date, name: str, step: Callable[[], T]) -> T:
@@ -91,9 +124,13 @@ def run_stage(url: str, run_id: str, month: date, name: str, step: Callable[[], 
 
 def prepare(url: str, landing: Path, month: date, run_id: str) -> list[str]:
     """Set the warehouse up if it is new and list the feeds that arrived for the month."""
+    from fangpin.orchestration.housekeeping import clear_dead_runs
     from fangpin.warehouse.setup import ensure_warehouse
+    from fangpin.warehouse.writer_lock import writer_lock
 
     ensure_warehouse(url)
+    with writer_lock(url, f"prepare {month:%Y-%m} run {run_id}", wait_seconds=None):
+        clear_dead_runs(url, noticed_by=run_id)
 
     def _discover() -> list[str]:
         from fangpin.load import discover
@@ -162,7 +199,7 @@ def transform(url: str, month: date, run_id: str) -> None:
     """One ``dbt build`` for the month into the build schema."""
     from fangpin.transform.dbt import dbt_build
 
-    run_stage(url, run_id, month, "transform", lambda: dbt_build(url, month))
+    run_stage(url, run_id, month, "transform", lambda: dbt_build(url, month, run_id=run_id))
 
 
 def audit(url: str, month: date, run_id: str) -> dict:
@@ -182,10 +219,18 @@ def audit(url: str, month: date, run_id: str) -> dict:
 
 
 def publish(url: str, month: date, run_id: str) -> None:
-    """Swap the audited build into ``marts`` in one transaction."""
+    """Swap the audited build into ``marts`` in one transaction.
+
+    A refusal raises ``PublishRefused``, which is not retryable (``fangpin.errors``).
+    """
+    from fangpin.faults import fault_point
     from fangpin.publish import publish as publish_build
 
-    run_stage(url, run_id, month, "publish", lambda: publish_build(url, month, run_id))
+    def _publish() -> object:
+        fault_point("publish")  # tests kill here: the publish stage open, marts untouched
+        return publish_build(url, month, run_id)
+
+    run_stage(url, run_id, month, "publish", _publish)
 
 
 def _as_dict(result: object) -> dict:

@@ -289,3 +289,56 @@ def test_roles_are_group_roles_and_setting_up_again_changes_nothing(warehouse_db
             "select rolname, rolcanlogin from pg_roles where rolname = any(%s)", (list(ROLES),)
         ).fetchall()
     assert sorted(rows) == sorted((role, False) for role in ROLES)
+
+
+def _audit_attempt(url: str, run_id: str, attempt: str, passed: bool) -> None:
+    with psycopg.connect(url) as conn:
+        conn.execute(
+            "insert into ops.audit_result (run_id, month, suite, check_name, severity, passed, "
+            "attempt) values (%s, %s, 'test', 'stand_in', 'blocking', %s, %s)",
+            (run_id, MAR, passed, attempt),
+        )
+
+
+def test_a_cleared_audit_is_relied_on_by_its_latest_attempt_only(province: str):
+    # Airflow's Clear: the first attempt audited an older build and refused; the build is
+    # rebuilt and audited again under the same run_id. The first attempt says nothing now.
+    _audit_attempt(province, "scheduled__2021-04-06", "attempt-1", passed=False)
+    rebuild(province, "v2")
+    _audit_attempt(province, "scheduled__2021-04-06", "attempt-2", passed=True)
+
+    outcome = publish(province, MAR, "scheduled__2021-04-06")
+
+    assert outcome.status == "published"
+    assert build_tag(province) == "v2"
+
+
+def test_the_latest_attempt_of_a_cleared_audit_refuses_when_it_failed(province: str):
+    _audit_attempt(province, "scheduled__2021-04-06", "attempt-1", passed=True)
+    _audit_attempt(province, "scheduled__2021-04-06", "attempt-2", passed=False)
+
+    with pytest.raises(PublishRefused, match="blocking checks failed: test/stand_in"):
+        publish(province, MAR, "scheduled__2021-04-06")
+
+
+def test_a_refused_publish_is_not_retryable():
+    from fangpin.errors import NotRetryable
+
+    assert issubclass(PublishRefused, NotRetryable)
+
+
+def test_a_build_that_would_remove_a_published_month_is_refused(province: str):
+    publish_audited(province, "run-1")
+    with psycopg.connect(province) as conn:
+        build_marts(conn, tag="v2")
+        months = conn.execute("select count(distinct month) from marts_build.fct_household_month"
+                              ).fetchone()[0]
+        assert months == 2
+        conn.execute("delete from marts_build.fct_household_month where month = '2021-02-01'")
+    pass_audit(province, "run-2", MAR)
+    published = snapshot(province)
+
+    with pytest.raises(PublishRefused, match="would remove published months from marts: 2021-02"):
+        publish(province, MAR, "run-2")
+
+    assert snapshot(province) == published

@@ -8,7 +8,7 @@ with
 history as (
 
     select * from {{ ref('int_household_month') }}
-    where month <= {{ build_month() }}
+    where {{ in_built_or_published() }}
 
 ),
 

@@ -7,7 +7,7 @@ with
 history as (
 
     select * from {{ ref('int_doubt_point_month') }}
-    where month <= {{ build_month() }}
+    where {{ in_built_or_published() }}
 
 ),
 

@@ -6,7 +6,7 @@ with
 history as (
 
     select * from {{ ref('int_orphan_member_month') }}
-    where month <= {{ build_month() }}
+    where {{ in_built_or_published() }}
 
 ),
 

@@ -12,6 +12,7 @@ import json
 import logging
 import re
 import time
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -34,6 +35,7 @@ from fangpin.audit.checks import (
     all_suites,
 )
 from fangpin.config import expectations_dir
+from fangpin.faults import fault_point
 from fangpin.feeds.contracts import FEEDS
 from fangpin.warehouse.connection import batch_options
 
@@ -135,10 +137,11 @@ def run_audit(
                     validations,
                 )
                 log.info("suite %s: %.2f s", spec.name, time.perf_counter() - suite_started)
+                fault_point("audit")  # tests kill here: copies in audit_batch, checks under way
         results += _id_number_scan(catalog.conn, schema)
     blocking = [r.label for r in results if not r.passed and r.severity == BLOCKING]
     warnings = [r.label for r in results if not r.passed and r.severity == WARNING]
-    _record(url, run_id, month, results)
+    _record(url, run_id, month, results, attempt=uuid.uuid4().hex)
     _log(results)
     docs_index = (
         gx_project.rebuild_docs(context, validations, run_id, changed_suites) if docs else None
@@ -382,18 +385,23 @@ class _Catalog:
 # --- the record ----------------------------------------------------------------------------
 
 
-def _record(url: str, run_id: str, month: date, results: Sequence[CheckResult]) -> None:
+def _record(
+    url: str, run_id: str, month: date, results: Sequence[CheckResult], attempt: str
+) -> None:
+    """Every check of one audit, under one ``attempt`` id: a re-run of the audit under the
+    same ``run_id`` (Airflow's Clear) is a new attempt, and the publish relies on the latest."""
     with psycopg.connect(url) as conn, conn.cursor() as cur:
         cur.executemany(
             """
             insert into ops.audit_result
-                (run_id, month, suite, check_name, severity, passed, observed_value, sample_rows)
-            values (%s, %s, %s, %s, %s, %s, %s, %s)
+                (run_id, month, suite, check_name, severity, passed, observed_value, sample_rows,
+                 attempt)
+            values (%s, %s, %s, %s, %s, %s, %s, %s, %s)
             """,
             [
                 (
                     run_id, month, r.suite, r.check_name, r.severity, r.passed,
-                    r.observed_value, Jsonb(r.sample_rows) if r.sample_rows else None,
+                    r.observed_value, Jsonb(r.sample_rows) if r.sample_rows else None, attempt,
                 )
                 for r in results
             ],

@@ -69,21 +69,35 @@ def _time(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
-# Each feed's latest month: its current files summed (superseded deliveries excluded).
+# Each feed's latest month: the files of its current delivery (status 'loaded'), or of the
+# latest attempt when nothing of the month is loaded (a rejected delivery). Files skipped by a
+# rerun (the same bytes again) and superseded deliveries are not counted: an 11-file delivery
+# run three times is 11 files.
 _LOADS = """
     with latest as (
         select distinct on (feed) feed, month from ops.load_history
         where status <> 'superseded' order by feed, month desc
+    ),
+    attempts as (
+        select h.*, bool_or(h.status = 'loaded') over (partition by h.feed, h.month) as has_current,
+               max(h.load_id) over (partition by h.feed, h.month) as last_load_id
+        from ops.load_history h join latest l using (feed, month)
+        where h.status <> 'superseded'
+    ),
+    delivery as (
+        select * from attempts
+        where status = 'loaded'
+           or (not has_current and run_id is not distinct from (
+                   select run_id from ops.load_history where load_id = last_load_id))
     )
-    select h.feed, h.month,
-           string_agg(distinct h.status, ', ' order by h.status),
+    select feed, month,
+           string_agg(distinct status, ', ' order by status),
            format('%s files, %s rows loaded, %s quarantined', count(*),
-                  coalesce(sum(h.rows_loaded), 0), coalesce(sum(h.rows_quarantined), 0)),
-           max(coalesce(h.finished_at, h.started_at))
-    from ops.load_history h join latest l using (feed, month)
-    where h.status <> 'superseded'
-    group by h.feed, h.month
-    order by h.feed
+                  coalesce(sum(rows_loaded), 0), coalesce(sum(rows_quarantined), 0)),
+           max(coalesce(finished_at, started_at))
+    from delivery
+    group by feed, month
+    order by feed
 """
 
 _AUDITS = """

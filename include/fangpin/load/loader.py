@@ -25,6 +25,7 @@ from typing import Any, NamedTuple
 import psycopg
 from psycopg import sql
 
+from fangpin.faults import fault_point
 from fangpin.feeds import contracts
 from fangpin.feeds.read import Faulty, FeedFile, FeedRejected, FileInfo, Lines, inspect_file
 from fangpin.feeds.rows import RowInvalid, RowNormaliser, copy_escape, row_received
@@ -292,6 +293,7 @@ def _load_delivery(
         " where feed = %s and month = %s and status = 'loaded'",
         (feed, month),
     )
+    fault_point("load")  # tests kill here: the month's raw rows deleted, the new ones not in
     seen: dict[str, int] = {}
     names = [i.name for i in infos]
     files = [

@@ -3,6 +3,14 @@
 The runs go through Airflow (``dag.test``: the scheduler's own dependency loop, task
 instances, XComs and retries in the metadata database) so that what is tested is what is
 scheduled. The first month that fails stops the run with its month, stage and cause.
+
+One run at a time: :func:`run_landing` holds the run lock (a second ``fangpin run`` waits or
+stops at once) and the exclusive writer lock (no DAG run elsewhere builds, audits or
+publishes in between) for all its months. ``dag.test`` runs the tasks in this process and
+thread, so their own writer locks are re-entrant holds of the same lock. Before the first
+month it clears what dead runs left (``housekeeping``) and plans the months (``plan``):
+new, changed and stale months and every published month after the first of them are built,
+in order; unchanged months are skipped and said so.
 """
 
 from __future__ import annotations
@@ -35,9 +43,27 @@ class MonthOutcome:
         if self.ok:
             return f"{self.month:%Y-%m}: published (run {self.run_id})"
         return (
-            f"{self.month:%Y-%m}: FAILED at stage '{self.failed_stage or 'unknown'}': "
-            f"{self.cause or 'see the Airflow task log'} (run {self.run_id})"
+            f"{self.month:%Y-%m}, stage {self.failed_stage or 'unknown'}: "
+            f"{one_line(self.cause or 'see the Airflow task log')} (run {self.run_id})"
         )
+
+
+def one_line(cause: str, limit: int = 400) -> str:
+    """A cause on one line: its first line, and the first line after it that names an error
+    (dbt's failing model), so a stop message stays one line but still says what broke."""
+    lines = [line.strip() for line in cause.strip().splitlines() if line.strip()]
+    if not lines:
+        return ""
+    text = lines[0]
+    markers = ("error in ", "failure in ")
+    named = [line for line in lines[1:] if any(k in line.lower() for k in markers)]
+    errors = [line for line in lines[1:] if "error" in line.lower()]
+    detail = (named or errors or [None])[0]
+    if detail and text.endswith(":"):
+        text = f"{text} {detail}"
+    elif detail:
+        text = f"{text}; {detail}"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class MonthFailed(RuntimeError):
@@ -66,8 +92,42 @@ def scheduled_logical_date(month: date) -> datetime:
     return datetime(year, nxt, 6, 3, 0, tzinfo=UTC)
 
 
+def run_landing(
+    warehouse: str, landing: Path, selected: list[date] | None, wait_seconds: float | None = 0,
+) -> list[MonthOutcome]:
+    """``fangpin run``: plan the months of ``landing`` and run the DAG for those to build.
+
+    ``wait_seconds`` for the locks: 0 stops at once when another writer holds the warehouse
+    (:class:`~fangpin.warehouse.writer_lock.WarehouseBusy`), ``None`` waits as long as it takes.
+    """
+    from fangpin.orchestration.housekeeping import clear_dead_runs
+    from fangpin.orchestration.plan import SKIP, plan_months
+    from fangpin.warehouse.setup import ensure_warehouse
+    from fangpin.warehouse.writer_lock import run_lock, writer_lock
+
+    ensure_warehouse(warehouse)
+    who = f"fangpin run {landing}"
+    with run_lock(warehouse, who, wait_seconds), writer_lock(warehouse, who, wait_seconds):
+        noticed_by = f"fangpin-run-{datetime.now(UTC):%Y%m%dT%H%M%S}"
+        for dead in clear_dead_runs(warehouse, noticed_by):
+            print(f"abandoned (its process died): {dead}", flush=True)
+        plans = plan_months(warehouse, landing, selected)
+        for item in plans:
+            print(item.describe(), flush=True)
+        todo = [item.month for item in plans if item.action != SKIP]
+        if not todo:
+            print("nothing to build: every month is published from the deliveries in the "
+                  "landing area", flush=True)
+            return []
+        return run_months(warehouse, landing, todo)
+
+
 def run_months(warehouse: str, landing: Path, months: list[date]) -> list[MonthOutcome]:
-    """Run the DAG for each month in order; raise :class:`MonthFailed` at the first failure."""
+    """Run the DAG for each month in order; raise :class:`MonthFailed` at the first failure.
+
+    Call it through :func:`run_landing` (which holds the locks and plans the months);
+    directly it runs exactly ``months``.
+    """
     from fangpin.warehouse.setup import ensure_warehouse
 
     ensure_warehouse(warehouse)

@@ -40,6 +40,8 @@ from datetime import UTC, date, datetime
 import psycopg
 from psycopg import sql
 
+from fangpin.errors import NotRetryable
+from fangpin.faults import fault_point
 from fangpin.warehouse.roles import grant_marts, revoke_marts
 
 log = logging.getLogger("fangpin.publish")
@@ -63,8 +65,11 @@ class PublishError(RuntimeError):
     """The publish or rollback could not happen (nothing to roll back, readers never let go)."""
 
 
-class PublishRefused(PublishError):
-    """The build may not be published; the refusal is in ``ops.publish_log``."""
+class PublishRefused(PublishError, NotRetryable):
+    """The build may not be published; the refusal is in ``ops.publish_log``.
+
+    Not retryable: the same build and the same audit give the same refusal.
+    """
 
 
 @dataclass(frozen=True)
@@ -106,6 +111,7 @@ def publish(
         if _schema_exists(conn, PUBLISHED):
             _rename(conn, PUBLISHED, PREVIOUS)
             revoke_marts(conn, PREVIOUS)
+        fault_point("swap")  # tests kill here: marts renamed away, the build not yet in
         _rename(conn, build_schema, PUBLISHED)
         _log_publish(conn, month, run_id, "published", None)
         return PublishOutcome(month, run_id, "published")
@@ -210,8 +216,11 @@ def _why_not(conn: psycopg.Connection, month: date, run_id: str, build: str) -> 
     """Why the build may not be published, or None.
 
     The audit relied on is ``run_id``'s for the month, or else the month's latest (so that
-    ``fangpin audit`` then ``fangpin publish`` works); it must have passed and be newer than
-    every relation of the build, so a build rebuilt after its audit is never published.
+    ``fangpin audit`` then ``fangpin publish`` works); of that run, only its latest attempt
+    counts (Airflow's Clear re-runs a task under the same run_id: an earlier attempt's rows,
+    older than the build or failed, say nothing about the build now). It must have passed and
+    be newer than every relation of the build, so a build rebuilt after its audit is never
+    published.
     """
     if not _schema_exists(conn, build):
         return f"there is no build schema {build}: run the transform first"
@@ -224,20 +233,7 @@ def _why_not(conn: psycopg.Connection, month: date, run_id: str, build: str) -> 
     ).fetchone()[0]
     if newest_build_age is None:
         return f"the build schema {build} is empty"
-    audit = conn.execute(
-        """
-        select run_id, count(*), max(age(xmin)),
-               array_agg(suite || '/' || check_name order by audit_id)
-                   filter (where not passed and severity = 'blocking')
-        from ops.audit_result
-        where month = %s and run_id = coalesce(
-            (select run_id from ops.audit_result where run_id = %s and month = %s limit 1),
-            (select run_id from ops.audit_result where month = %s
-             order by audit_id desc limit 1))
-        group by run_id
-        """,
-        (month, run_id, month, month),
-    ).fetchone()
+    audit = conn.execute(_LATEST_AUDIT, (run_id, month, month, month, month)).fetchone()
     if not audit:
         return f"no audit for {month:%Y-%m}: nothing is published unaudited"
     audit_run, _checks, oldest_audit_age, blocking = audit
@@ -245,11 +241,68 @@ def _why_not(conn: psycopg.Connection, month: date, run_id: str, build: str) -> 
         return f"audit {audit_run}: blocking checks failed: " + ", ".join(blocking)
     if oldest_audit_age >= newest_build_age:
         return f"the build changed after audit {audit_run}: audit it again"
+    dropped = _months_dropped(conn, build)
+    if dropped:
+        return (
+            "the build would remove published months from marts: "
+            + ", ".join(f"{m:%Y-%m}" for m in dropped)
+            + " (published months are only ever added or replaced)"
+        )
     stray = _views_reading_outside(conn, build)
     if stray:
         return "views must read only the build (they would point elsewhere after the swap): " + (
             ", ".join(stray)
         )
+    return None
+
+
+#: The latest audit attempt of the run (else of the month): its rows only. Rows written before
+#: attempts were recorded (attempt null) count as one attempt per run.
+_LATEST_AUDIT = """
+    with chosen as (
+        select coalesce(
+            (select run_id from ops.audit_result where run_id = %s and month = %s limit 1),
+            (select run_id from ops.audit_result where month = %s order by audit_id desc limit 1)
+        ) as run_id
+    ),
+    latest as (
+        select coalesce(a.attempt, '') as attempt
+        from ops.audit_result a join chosen c on c.run_id = a.run_id
+        where a.month = %s
+        order by a.audit_id desc
+        limit 1
+    )
+    select a.run_id, count(*), max(age(a.xmin)),
+           array_agg(a.suite || '/' || a.check_name order by a.audit_id)
+               filter (where not a.passed and a.severity = 'blocking')
+    from ops.audit_result a
+    join chosen c on c.run_id = a.run_id
+    join latest l on l.attempt = coalesce(a.attempt, '')
+    where a.month = %s
+    group by a.run_id
+"""
+
+
+def _months_dropped(conn: psycopg.Connection, build: str) -> list[date]:
+    """Months ``marts`` holds that the build does not: a publish must never remove one."""
+    published, built = _months_of(conn, PUBLISHED), _months_of(conn, build)
+    if published is None:
+        return []
+    return sorted(set(published) - set(built or []))
+
+
+def _months_of(conn: psycopg.Connection, schema: str) -> list[date] | None:
+    """The months a marts schema holds (dim_month, else fct_household_month), None if neither."""
+    for table in ("dim_month", "fct_household_month"):
+        found = conn.execute(
+            "select 1 from pg_class where relnamespace = %s::regnamespace and relname = %s",
+            (schema, table),
+        ).fetchone() if _schema_exists(conn, schema) else None
+        if found:
+            rows = conn.execute(
+                sql.SQL("select distinct month from {}").format(sql.Identifier(schema, table))
+            ).fetchall()
+            return [r[0] for r in rows]
     return None
 
 

@@ -6,7 +6,9 @@ of the Airflow worker, and a failing model surfaces as a non-zero exit with dbt'
 
 from __future__ import annotations
 
+import ctypes
 import os
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -14,7 +16,10 @@ from datetime import date
 from pathlib import Path
 
 from fangpin.config import dbt_project_dir
+from fangpin.faults import fault_point
 from fangpin.warehouse.connection import dbt_env
+
+_PR_SET_PDEATHSIG = 1
 
 
 class DbtFailed(RuntimeError):
@@ -46,8 +51,12 @@ def run_dbt(
         cmd += ["--vars", _yaml_inline(vars_)]
     env = {**os.environ, **dbt_env(url), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     env.setdefault("DBT_LOG_PATH", str(project / "logs"))
-    proc = subprocess.run(cmd, cwd=project, env=env, capture_output=True, text=True)
-    output = proc.stdout + proc.stderr
+    proc = subprocess.Popen(
+        cmd, cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        preexec_fn=_die_with_parent,
+    )
+    fault_point("transform")  # tests kill here: dbt is building
+    output, _ = proc.communicate()
     if proc.returncode != 0:
         tail = "\n".join(output.strip().splitlines()[-40:])
         raise DbtFailed(f"dbt {' '.join(args)} failed (exit {proc.returncode}):\n{tail}")
@@ -55,15 +64,31 @@ def run_dbt(
 
 
 def dbt_build(
-    url: str, month: date, select: str | None = None, full_refresh: bool = False
+    url: str, month: date, select: str | None = None, full_refresh: bool = False,
+    run_id: str | None = None,
 ) -> DbtResult:
-    """Seed, run and test every model for ``month`` in one invocation."""
+    """Seed, run and test every model for ``month`` in one invocation.
+
+    ``run_id`` is recorded with the month in ``marts.dim_month`` (which run last built it).
+    """
     args = ["build"]
     if select:
         args += ["--select", select]
     if full_refresh:
         args.append("--full-refresh")
-    return run_dbt(url, args, month=month)
+    return run_dbt(url, args, month=month, extra_vars={"run_id": run_id} if run_id else None)
+
+
+def _die_with_parent() -> None:
+    """In the dbt child, before exec: die when the process that started it dies.
+
+    A ``fangpin run`` or Airflow task killed with ``kill -9`` cannot stop its children; a dbt
+    left running would go on building ``marts_build`` under the next run's feet (``relation
+    already exists``). Linux's PR_SET_PDEATHSIG has the kernel kill the child instead.
+    """
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def _yaml_inline(values: dict) -> str:

@@ -38,7 +38,7 @@ coverage as (
 
     select month, feed, registered, covered
     from {{ ref('int_feed_coverage_month') }}
-    where month <= {{ build_month() }}
+    where {{ in_built_or_published() }}
 
 ),
 

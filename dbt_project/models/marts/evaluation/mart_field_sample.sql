@@ -12,14 +12,14 @@ with
 draw as (
 
     select * from {{ ref('int_field_sample_draw') }}
-    where month <= {{ build_month() }}
+    where {{ in_built_or_published() }}
 
 ),
 
 heads as (
 
     select * from {{ ref('int_field_sample_head') }}
-    where month <= {{ build_month() }}
+    where {{ in_built_or_published() }}
 
 ),
 
@@ -28,7 +28,7 @@ months as (
 
     select distinct month
     from {{ ref('int_feed_coverage_month') }}
-    where month <= {{ build_month() }}
+    where {{ in_built_or_published() }}
 
 ),
 

@@ -1,0 +1,1 @@
+"""SQL of the orchestration (read with :func:`fangpin.orchestration.housekeeping.query`)."""

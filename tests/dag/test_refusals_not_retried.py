@@ -1,0 +1,43 @@
+"""A refused audit or publish fails its task at once: the DAG maps it to AirflowFailException.
+
+Airflow retried an identical ``PublishRefused`` three times before; the same build and audit
+give the same refusal, so a retry only delays the message.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+DAG_FILE = Path(__file__).resolve().parents[2] / "dags" / "fangpin_monthly.py"
+
+
+def _dag_module():  # noqa: ANN202
+    spec = importlib.util.spec_from_file_location("fangpin_monthly_for_test", DAG_FILE)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
+@pytest.mark.parametrize("refusal", ["publish", "stage"])
+def test_a_refusal_fails_the_task_without_retries(refusal: str) -> None:
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from fangpin.monthly import StageFailed
+    from fangpin.publish import PublishRefused
+
+    error = PublishRefused("2021-03: publish refused: x") if refusal == "publish" else (
+        StageFailed("2021-03: audit refused the publish"))
+
+    def step() -> None:
+        raise error
+
+    with pytest.raises(AirflowFailException, match="2021-03"):
+        _dag_module()._no_retry(step)
+
+
+def test_the_publish_task_goes_through_the_no_retry_mapping() -> None:
+    source = DAG_FILE.read_text(encoding="utf-8")
+    assert "_no_retry(publish_build, url, month, run_id)" in source
