@@ -368,7 +368,9 @@ def test_marts_hold_masked_ids_and_pseudonyms_only(province: Province) -> None:
         r["head_id_number"] for r in P.FEEDS["registry_households"] if r["household_id"] == "N-BASE"
     )
     assert row["head_id_masked"] == head[:6] + "********" + head[-4:]
-    key = b"fangpin-development-key-not-for-production"
+    from fangpin.warehouse.pseudonym_key import pseudonym_key
+
+    key = pseudonym_key(province.url).encode()
     assert row["head_person_key"] == hmac.new(key, head.encode(), hashlib.sha256).hexdigest()
     ids = {
         r[c]
