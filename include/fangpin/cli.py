@@ -11,6 +11,9 @@ from pathlib import Path
 
 from fangpin.monthly import parse_month
 
+#: ``fangpin run --strict``: every month published, but some file was rejected (docs/README).
+EXIT_REJECTED = 4
+
 
 def month_range(text: str) -> list[date]:
     """``2021-01..2021-12`` (or a single ``2021-03``) → the first days of those months."""
@@ -92,10 +95,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     url = warehouse_url()
     print(f"running fangpin_monthly for {len(months)} month(s) against {url}", flush=True)
     try:
-        run_months(url, landing, months)
+        outcomes = run_months(url, landing, months)
     except MonthFailed as failure:
         print(f"fangpin run stopped: {failure}", file=sys.stderr)
         return 1
+    rejected = sum(len(o.rejections) for o in outcomes)
+    if rejected and args.strict:
+        print(f"fangpin run --strict: {rejected} file(s) rejected (listed above); every month "
+              "was published from the deliveries in force", file=sys.stderr)
+        return EXIT_REJECTED
     return 0
 
 
@@ -184,6 +192,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="run fangpin_monthly for each month of a landing area")
     p.add_argument("--landing", required=True)
     p.add_argument("--months", type=month_range, default=None)
+    p.add_argument(
+        "--strict", action="store_true",
+        help=f"exit {EXIT_REJECTED} when any file was rejected (the months are still published)",
+    )
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("audit", help="run the quality gate on the build alone")

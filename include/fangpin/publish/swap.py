@@ -242,7 +242,7 @@ def _why_not(conn: psycopg.Connection, month: date, run_id: str, build: str) -> 
         return f"no audit for {month:%Y-%m}: nothing is published unaudited"
     audit_run, _checks, oldest_audit_age, blocking = audit
     if blocking:
-        return f"audit {audit_run}: blocking checks failed: " + ", ".join(blocking)
+        return f"audit {audit_run}: " + _blocking_failures(conn, audit_run, month)
     if oldest_audit_age >= newest_build_age:
         return f"the build changed after audit {audit_run}: audit it again"
     stray = _views_reading_outside(conn, build)
@@ -251,6 +251,21 @@ def _why_not(conn: psycopg.Connection, month: date, run_id: str, build: str) -> 
             ", ".join(stray)
         )
     return None
+
+
+def _blocking_failures(conn: psycopg.Connection, audit_run: str, month: date) -> str:
+    """The audit's blocking failures with the keys of their failing rows."""
+    from fangpin.audit.run import describe_failure
+
+    rows = conn.execute(
+        "select suite || '/' || check_name, observed_value, sample_rows from ops.audit_result"
+        " where run_id = %s and month = %s and not passed and severity = 'blocking'"
+        " order by audit_id",
+        (audit_run, month),
+    ).fetchall()
+    return "blocking checks failed: " + "; ".join(
+        describe_failure(label, observed, sample) for label, observed, sample in rows
+    )
 
 
 def _views_reading_outside(conn: psycopg.Connection, build: str) -> list[str]:
