@@ -156,6 +156,50 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_policy(args: argparse.Namespace) -> int:
+    """The bureau's policy tables: list, show, export and import (validated whole)."""
+    from fangpin.policy import TABLES, PolicyInvalid, store
+    from fangpin.warehouse.connection import connect, warehouse_url
+
+    url = warehouse_url()
+    try:
+        if args.action == "import":
+            source = store.import_policy(url, args.name, Path(args.file))
+            print(f"{args.name}: {source.describe()}; in force from the next build of a month")
+            return 0
+        if args.action == "export":
+            source = store.export_policy(url, args.name, Path(args.file))
+            print(f"{args.name} ({source.describe()}) written to {args.file}")
+            return 0
+        if args.action == "reset":
+            source = store.reset_policy(url, args.name)
+            print(f"{args.name}: {source.describe()}; in force from the next build of a month")
+            return 0
+        store.ensure_seeds(url)
+        with connect(url) as conn:
+            if args.action == "list":
+                for name, table in TABLES.items():
+                    print(f"{name:22} {store.in_force(conn, name).describe()}")
+                    print(f"{'':22} {table.description}")
+                recent = store.imports(conn, limit=10)
+                if recent:
+                    print("\nrecent imports:")
+                    for at, name, status, file_name, checksum, rows, error in recent:
+                        detail = f"{rows} rows" if status == "imported" else error
+                        print(f"  {at:%Y-%m-%d %H:%M}  {name}  {status}  {file_name}  "
+                              f"sha256 {checksum}  {detail}")
+                return 0
+            source, rows = store.read_rows(conn, args.name)
+        print(f"{args.name}: {source.describe()}")
+        print(",".join(TABLES[args.name].column_names))
+        for row in rows:
+            print(",".join("" if v is None else str(v) for v in row))
+        return 0
+    except PolicyInvalid as exc:
+        print(f"fangpin policy {args.action}: rejected, nothing changed: {exc}", file=sys.stderr)
+        return 1
+
+
 def cmd_airflow(args: argparse.Namespace) -> int:
     """Run an ``airflow`` command with Fangpin's Airflow configuration (UI, backfills …)."""
     from fangpin.orchestration import airflow_env
@@ -219,6 +263,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--month", type=_month, required=True)
     p.add_argument("--out", default="out/report.html")
     p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("policy", help="the bureau's policy tables: list, show, export, import")
+    actions = p.add_subparsers(dest="action", required=True)
+    actions.add_parser("list", help="each policy table, and whether it is imported or shipped")
+    for action, text in (("show", "print the table in force"),
+                         ("reset", "drop the import: the shipped seed is in force again")):
+        a = actions.add_parser(action, help=text)
+        a.add_argument("name")
+    for action, text in (("export", "write the table in force as CSV"),
+                         ("import", "validate a CSV whole and make it the table in force")):
+        a = actions.add_parser(action, help=text)
+        a.add_argument("name")
+        a.add_argument("file")
+    p.set_defaults(func=cmd_policy)
 
     p = sub.add_parser("airflow", help="run an airflow command with Fangpin's configuration")
     p.add_argument("airflow_args", nargs=argparse.REMAINDER)

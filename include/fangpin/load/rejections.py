@@ -108,6 +108,8 @@ def snapshot_in_force(conn: psycopg.Connection, feed: str, month: date) -> InFor
     if latest is None:
         return InForce(None, max_age, None)
     age = (month.year - latest.year) * 12 + month.month - latest.month
+    if age == 0:  # the month's own earlier delivery: in reach whatever the age limit
+        return InForce(latest, max_age, latest)
     if max_age is None:
         return InForce(None, None, latest)
     return InForce(latest if age <= max_age else None, max_age, latest)

@@ -234,10 +234,8 @@ def _replace_table(conn: psycopg.Connection, policy: PolicyTable, rows: list[dic
     with conn.cursor().copy(sql.SQL("copy {} ({}) from stdin").format(target, names)) as copy:
         for row in rows:
             copy.write_row([row[c] for c in policy.column_names])
-    conn.execute(
-        sql.SQL("comment on table {} is %s").format(target),
-        (f"Imported by fangpin policy import: {policy.description}",),
-    )
+    comment = sql.Literal(f"Imported by fangpin policy import: {policy.description}")
+    conn.execute(sql.SQL("comment on table {} is {}").format(target, comment))
 
 
 def _insert_record(
