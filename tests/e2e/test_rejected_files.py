@@ -102,7 +102,9 @@ def test_every_month_is_published_and_strict_exits_4(run) -> None:
 
 def test_the_run_prints_one_line_per_rejected_file_naming_what_stays_in_force(run) -> None:
     _url, _home, proc = run
-    lines = [line.strip() for line in proc.stdout.splitlines() if "REJECTED" in line]
+    # the summary lines, indented under their month (the Airflow task logs say it too)
+    lines = [line.strip() for line in proc.stdout.splitlines()
+             if line.startswith("  2021-") and "REJECTED" in line]
     assert len(lines) == 3, proc.stdout
     housing, education, registry = lines
     assert housing.startswith("2021-01 housing: REJECTED housing_2021-01.csv:")
@@ -120,7 +122,9 @@ def test_the_run_prints_one_line_per_rejected_file_naming_what_stays_in_force(ru
     assert registry.endswith("in force: the 2021-02 delivery stays in force")
     # each line follows its own month's outcome
     out = proc.stdout
-    assert out.index("2021-01: published") < out.index(housing) < out.index("2021-02: published")
+    assert (out.index("2021-01: published") < out.index(f"  {housing}")
+            < out.index("2021-02: published") < out.index(f"  {education}")
+            < out.index("2021-03: published") < out.index(f"  {registry}"))
 
 
 def test_load_history_keeps_each_rejection_and_takes_nothing_of_the_feed_month(run) -> None:
@@ -167,9 +171,10 @@ def test_the_months_are_built_from_the_deliveries_in_force(run) -> None:
     february = query(
         url,
         "select bool_and(education_present), bool_and(housing_present), "
-        "bool_or(sig_house_unverified) from marts.fct_household_month where month = %s",
+        "bool_and(sig_house_unverified) from marts.fct_household_month where month = %s",
         FEB,
     )
+    # February: education from January's delivery (none of February's is in raw), housing its own
     assert february == [(True, True, False)]
     # March is built from February's households (the registry in force)
     households = {
@@ -185,7 +190,8 @@ def test_status_lists_the_rejections_that_still_stand(run) -> None:
     proc = fangpin("status", url=url, home=home)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "rejected files" in proc.stdout
-    lines = [line.strip() for line in proc.stdout.splitlines() if "REJECTED" in line]
+    lines = [line.strip() for line in proc.stdout.splitlines()
+             if line.startswith("  2021-") and "REJECTED" in line]
     assert [line.split(":")[0] for line in lines] == [
         "2021-01 housing", "2021-02 education", "2021-03 registry_households"
     ]
