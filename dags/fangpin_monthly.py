@@ -2,6 +2,9 @@
 
     wait_for_registry ─► prepare ─► load[feed] (mapped) ─► transform ─► audit ─► publish
 
+A rejected file does not fail its load task: the feed's delivery in force stays, the month is
+built from everything else, and the rejection is in the task log and on the run's note.
+
 Wiring only: the work is in ``fangpin.monthly``, imported inside the tasks so that parsing
 this file stays cheap. Scheduled on the 6th of each month (the day after feeds are due) for
 the month before; ``month`` and ``landing`` params override that for backfills and reruns.
@@ -30,8 +33,8 @@ def _month_and_url() -> tuple:
 
 
 def _no_retry(step, *args):  # noqa: ANN001, ANN202
-    """Run a step; bad data (a rejected file, a refused audit or publish) or a worker with the
-    wrong pseudonym key fails the task without retries.
+    """Run a step; bad data (a month that cannot be built, a refused audit or publish) or a
+    worker with the wrong pseudonym key fails the task without retries.
 
     The same bytes give the same verdict on a retry, so retrying only delays the message.
     """
@@ -45,6 +48,17 @@ def _no_retry(step, *args):  # noqa: ANN001, ANN202
         return step(*args)
     except (NotRetryable, FeedRejected, PseudonymKeyError) as exc:
         raise AirflowFailException(str(exc)) from exc
+
+
+def _report_rejection(line: str) -> None:
+    """A rejected file: a warning in the task log and a line on the DAG run's note."""
+    import logging
+
+    from fangpin.orchestration.run_note import add_run_note
+
+    logging.getLogger("fangpin.load").warning("%s", line)
+    ctx = get_current_context()
+    add_run_note(ctx["dag"].dag_id, ctx["run_id"], line)
 
 
 def _landing() -> str:
@@ -106,12 +120,20 @@ def fangpin_monthly() -> None:
 
     @task(max_active_tis_per_dagrun=2)
     def load(feed: str) -> dict:
+        """Load one feed; a rejected file ends the task successfully, and says so.
+
+        The feed-month is not taken and the delivery in force stays (FEEDS.md "File format");
+        the rejection goes to the task log and onto the DAG run's note.
+        """
         from pathlib import Path
 
         from fangpin.monthly import load as load_feed
 
         month, url, run_id = _month_and_url()
-        return _no_retry(load_feed, url, Path(_landing()), month, feed, run_id)
+        result = _no_retry(load_feed, url, Path(_landing()), month, feed, run_id)
+        if result.get("status") == "rejected":
+            _report_rejection(result["line"])
+        return result
 
     @task
     def transform(_loaded: list[dict]) -> None:

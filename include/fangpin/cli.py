@@ -95,13 +95,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"no month folders (YYYY-MM) to run in {landing}", file=sys.stderr)
         return EXIT_USAGE
     try:
-        return _run(landing, args.months, None if args.wait else 0)
+        return _run(landing, args.months, None if args.wait else 0, args.strict)
     except KeyboardInterrupt:
         print("fangpin run stopped: interrupted", file=sys.stderr)
         return EXIT_FAILED
 
 
-def _run(landing: Path, selected: list[date] | None, wait_seconds: float | None) -> int:
+def _run(
+    landing: Path, selected: list[date] | None, wait_seconds: float | None, strict: bool
+) -> int:
     """``fangpin run`` with every way it can stop turned into one line and an exit code."""
     from fangpin.orchestration.plan import PlanError
     from fangpin.orchestration.run_months import MonthFailed, one_line, run_landing
@@ -112,7 +114,7 @@ def _run(landing: Path, selected: list[date] | None, wait_seconds: float | None)
 
         url = warehouse_url()
         print(f"fangpin run against {redacted(url)}", flush=True)
-        run_landing(url, landing, selected, wait_seconds)
+        outcomes = run_landing(url, landing, selected, wait_seconds)
     except MonthFailed as failure:
         return _stopped(str(failure), EXIT_FAILED)
     except WarehouseBusy as busy:
@@ -128,6 +130,11 @@ def _run(landing: Path, selected: list[date] | None, wait_seconds: float | None)
                 "nothing half-done was kept: start it again, then rerun", EXIT_UNREACHABLE,
             )
         return _stopped(f"{where}{type(exc).__name__}: {one_line(str(exc))}", EXIT_FAILED)
+    rejected = sum(len(o.rejections) for o in outcomes)
+    if rejected and strict:
+        print(f"fangpin run --strict: {rejected} file(s) rejected (listed above); every month "
+              "was published from the deliveries in force", file=sys.stderr)
+        return EXIT_REJECTED
     return EXIT_OK
 
 
@@ -222,6 +229,50 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_policy(args: argparse.Namespace) -> int:
+    """The bureau's policy tables: list, show, export and import (validated whole)."""
+    from fangpin.policy import TABLES, PolicyInvalid, store
+    from fangpin.warehouse.connection import connect, warehouse_url
+
+    url = warehouse_url()
+    try:
+        if args.action == "import":
+            source = store.import_policy(url, args.name, Path(args.file))
+            print(f"{args.name}: {source.describe()}; in force from the next build of a month")
+            return 0
+        if args.action == "export":
+            source = store.export_policy(url, args.name, Path(args.file))
+            print(f"{args.name} ({source.describe()}) written to {args.file}")
+            return 0
+        if args.action == "reset":
+            source = store.reset_policy(url, args.name)
+            print(f"{args.name}: {source.describe()}; in force from the next build of a month")
+            return 0
+        store.ensure_seeds(url)
+        with connect(url) as conn:
+            if args.action == "list":
+                for name, table in TABLES.items():
+                    print(f"{name:22} {store.in_force(conn, name).describe()}")
+                    print(f"{'':22} {table.description}")
+                recent = store.imports(conn, limit=10)
+                if recent:
+                    print("\nrecent imports:")
+                    for at, name, status, file_name, checksum, rows, error in recent:
+                        detail = f"{rows} rows" if status == "imported" else error
+                        print(f"  {at:%Y-%m-%d %H:%M}  {name}  {status}  {file_name}  "
+                              f"sha256 {checksum}  {detail}")
+                return 0
+            source, rows = store.read_rows(conn, args.name)
+        print(f"{args.name}: {source.describe()}")
+        print(",".join(TABLES[args.name].column_names))
+        for row in rows:
+            print(",".join("" if v is None else str(v) for v in row))
+        return 0
+    except PolicyInvalid as exc:
+        print(f"fangpin policy {args.action}: rejected, nothing changed: {exc}", file=sys.stderr)
+        return 1
+
+
 def cmd_airflow(args: argparse.Namespace) -> int:
     """Run an ``airflow`` command with Fangpin's Airflow configuration (UI, backfills …)."""
     from fangpin.orchestration import airflow_env
@@ -302,6 +353,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="only these months (YYYY-MM or A..B), rebuilt even if unchanged")
     p.add_argument("--wait", action="store_true",
                    help="wait for another writer to finish instead of stopping (exit 3)")
+    p.add_argument(
+        "--strict", action="store_true",
+        help=f"exit {EXIT_REJECTED} when any file was rejected (the months are still published)",
+    )
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("audit", help="run the quality gate on the build alone")
@@ -338,6 +393,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("key", help="where the pseudonym key lives and whether this process has it")
     p.set_defaults(func=cmd_key)
+
+    p = sub.add_parser("policy", help="the bureau's policy tables: list, show, export, import")
+    actions = p.add_subparsers(dest="action", required=True)
+    actions.add_parser("list", help="each policy table, and whether it is imported or shipped")
+    for action, text in (("show", "print the table in force"),
+                         ("reset", "drop the import: the shipped seed is in force again")):
+        a = actions.add_parser(action, help=text)
+        a.add_argument("name")
+    for action, text in (("export", "write the table in force as CSV"),
+                         ("import", "validate a CSV whole and make it the table in force")):
+        a = actions.add_parser(action, help=text)
+        a.add_argument("name")
+        a.add_argument("file")
+    p.set_defaults(func=cmd_policy)
 
     p = sub.add_parser("airflow", help="run an airflow command with Fangpin's configuration")
     p.add_argument("airflow_args", nargs=argparse.REMAINDER)

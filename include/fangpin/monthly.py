@@ -182,16 +182,37 @@ def check_registry(url: str, landing: Path, month: date, run_id: str, wait: bool
 
 
 def load(url: str, landing: Path, month: date, feed: str, run_id: str) -> dict:
-    """Load one feed's delivery for the month (skipped when the same bytes were loaded)."""
-    from fangpin.load import load_feed_month
+    """Load one feed's delivery for the month (skipped when the same bytes were loaded).
 
-    result = run_stage(
-        url,
-        run_id,
-        month,
-        f"load:{feed}",
-        lambda: load_feed_month(url, landing, month, feed, run_id=run_id),
-    )
+    A rejected file does not fail the step: the feed-month is not taken, the delivery in force
+    stays (``fangpin.load.rejections``), and the result says so (``status`` ``rejected``, the
+    file, the cause and what stays in force) for the run's summary. The stage is recorded as
+    ``rejected`` in ``ops.run_log``. Only a rejected registry with no earlier registry snapshot
+    in reach fails the step: that month cannot be built (RULES.md "Time").
+    """
+    from fangpin.load import FeedRejected, load_feed_month
+    from fangpin.load.rejections import rejection
+
+    name = f"load:{feed}"
+    record(url, run_id, month, name, "started")
+    try:
+        result = load_feed_month(url, landing, month, feed, run_id=run_id)
+    except FeedRejected as exc:
+        found = rejection(url, feed, month, exc.file_name or "?", str(exc), run_id)
+        if found.month_not_built:
+            cause = f"{month:%Y-%m}: the month is not built: {found.line()}"
+            record(url, run_id, month, name, "failed", cause)
+            log.error("month %s, stage %s failed: %s", f"{month:%Y-%m}", name, cause)
+            raise StageFailed(cause) from exc
+        record(url, run_id, month, name, "rejected", found.line())
+        log.warning("%s", found.line())
+        return found.as_result()
+    except Exception as exc:
+        cause = f"{type(exc).__name__}: {exc}"
+        record(url, run_id, month, name, "failed", cause)
+        log.error("month %s, stage %s failed: %s", f"{month:%Y-%m}", name, cause)
+        raise
+    record(url, run_id, month, name, "succeeded")
     return _as_dict(result)
 
 
@@ -210,7 +231,7 @@ def audit(url: str, month: date, run_id: str) -> dict:
     def _audit() -> dict:
         outcome = run_audit(url, month, run_id)
         if not outcome.passed:
-            reason = "blocking checks failed: " + ", ".join(outcome.blocking_failures)
+            reason = outcome.refusal_reason
             refuse(url, month, run_id, reason)
             raise StageFailed(f"{month:%Y-%m}: audit refused the publish; {reason}")
         return {"passed": True, "warnings": list(outcome.warnings)}

@@ -226,7 +226,9 @@ def build_marts(conn: psycopg.Connection, schema: str = "marts_build", tag: str 
                   90::numeric as score,
                   case when d.is_key_county then rank() over (
                       partition by c.month, d.is_key_county order by c.county_code) end
-                      as key_rank
+                      as key_rank,
+                  d.is_key_county, d.county_name, true as scored,
+                  null::text as not_scored_reason
            from counts c join {s}.dim_county d using (county_code)""",
         """create table {s}.fct_problem as
            select * from (values

@@ -88,6 +88,20 @@ def test_a_clean_build_passes_every_check_and_records_each_one(province: str, gx
     assert "globally: false" in config
 
 
+#: March's registry lost key county 140221: its households are gone from the facts, and the
+#: scorecard reports it with households 0 and no score (as the dbt model does).
+VANISH_140221 = (
+    "delete from marts_build.fct_household_month "
+    "where county_code = '140221' and month = '2021-03-01'; "
+    "delete from marts_build.mart_field_sample "
+    "where county_code = '140221' and month = '2021-03-01'; "
+    "update marts_build.mart_county_scorecard set households = 0, persons = 0, "
+    "out_of_poverty_households = 0, at_risk_households = 0, eliminated_households = 0, "
+    "missed_identifications = 0, identification_rate = null, score = null, key_rank = null, "
+    "scored = false, not_scored_reason = 'no registered households in the month' "
+    "where county_code = '140221' and month = '2021-03-01'"
+)
+
 DEFECTS = {
     "duplicate household-month": (
         "insert into marts_build.fct_household_month select * "
@@ -118,10 +132,19 @@ DEFECTS = {
         "where household_id = 'H1402222' and month = '2021-03-01'",
         "marts.fct_household_month/missed_identification_rule",
     ),
-    "key county not scored": (
+    "key county left out of the scorecard": (
         "delete from marts_build.mart_county_scorecard "
         "where county_code = '140221' and month = '2021-03-01'",
-        "marts.mart_county_scorecard/key_counties_scored",
+        "marts.mart_county_scorecard/key_counties_reported",
+    ),
+    "key county with households but no score": (
+        "update marts_build.mart_county_scorecard set score = null, key_rank = null "
+        "where county_code = '140221' and month = '2021-03-01'",
+        "marts.mart_county_scorecard/key_counties_scored_when_registered",
+    ),
+    "key county that vanished since the last publish": (
+        VANISH_140221,
+        "marts.mart_county_scorecard/key_counties_not_vanished",
     ),
     "county evaluated by its own city": (
         "update marts_build.mart_evaluation_assignment set evaluating_city_code = '1401' "
@@ -315,3 +338,53 @@ def test_the_id_number_scan_counts_valid_id_tokens_only(warehouse_db: str):
         for value, expected in cases.items():
             found = conn.execute("select ops.id_numbers_in(%s)", (value,)).fetchone()[0]
             assert found == expected, value
+
+
+def test_a_key_county_never_seen_is_reported_and_does_not_stop_the_publish(
+    province: str, gx_dir: Path
+):
+    # Nothing published before: 140221 had no households in a published month, so it is a
+    # county this province never registered, not one that vanished.
+    execute(province, VANISH_140221)
+
+    outcome = audit(province, gx_dir, run_id="unseen")
+
+    assert outcome.passed, outcome.refusal_reason
+    label = "marts.mart_county_scorecard/key_counties_without_households"
+    assert label in outcome.warnings
+    reported = next(r for r in outcome.results if r.label == label)
+    assert [row["county_code"] for row in reported.sample_rows] == ["140221"]
+    assert reported.sample_rows[0]["not_scored_reason"] == "no registered households in the month"
+    publish(province, MAR, "unseen")
+
+
+def test_a_vanished_key_county_refusal_names_the_county_and_the_registry_files(
+    province: str, gx_dir: Path
+):
+    pass_audit(province, "baseline", MAR)
+    publish(province, MAR, "baseline")  # February: 140221 has two registered households
+    with psycopg.connect(province) as conn:
+        build_marts(conn, tag="v2")
+    execute(province, VANISH_140221)
+
+    outcome = audit(province, gx_dir, run_id="vanished")
+
+    assert not outcome.passed
+    reason = outcome.refusal_reason
+    assert "key_counties_not_vanished" in reason
+    assert "county_code=140221" in reason and "households_then=2" in reason
+    assert "last_published_month=2021-02-01" in reason
+    assert "registry_households/" in reason and "registry_members/" in reason
+    with pytest.raises(PublishRefused, match="county_code=140221"):
+        publish(province, MAR, "vanished")
+
+
+def test_every_blocking_failure_in_a_refusal_names_its_failing_rows(
+    province: str, gx_dir: Path
+):
+    execute(province, DEFECTS["scorecard households not the month's facts"][0])
+
+    outcome = audit(province, gx_dir, run_id="keys")
+
+    assert "county_code=140105" in outcome.refusal_reason
+    assert "month=2021-03-01" in outcome.refusal_reason

@@ -13,6 +13,7 @@ import io
 import json
 import os
 import re
+import shutil
 import time
 import unicodedata
 from collections import Counter, defaultdict
@@ -255,8 +256,10 @@ def test_seeds_geography_and_key_counties() -> None:
     folder = seeds_dir()
     with (folder / "key_counties.csv").open(encoding="utf-8") as fh:
         keys = list(csv.DictReader(fh))
-    assert list(keys[0]) == ["county_code", "county_name", "city_code", "listed_by", "note"]
-    assert 30 <= len(keys) <= 40
+    assert list(keys[0]) == ["year", "county_code", "county_name", "city_code", "listed_by",
+                             "note"]
+    assert len(keys) == 46  # the number Shanxi names (RULES.md), one list keyed to 2021
+    assert {k["year"] for k in keys} == {"2021"}
     assert all(k["listed_by"] == "generated" and "not the official" in k["note"] for k in keys)
     assert all(
         not is_development_zone(k["county_code"]) and not k["county_name"].endswith("区")
@@ -266,6 +269,15 @@ def test_seeds_geography_and_key_counties() -> None:
     assert sum(1 for n in per_city.values() if n >= 2) >= 8
     assert all(k["county_code"] in COUNTIES for k in keys)
     assert "WTFPL" in (folder / "README.md").read_text(encoding="utf-8")
+
+
+def test_the_shipped_key_county_seed_is_the_generated_list(tmp_path: Path) -> None:
+    """``python -m fangpin.synth.geo`` regenerates the seed byte for byte from the counties."""
+    from fangpin.synth.geo import write_key_counties_seed
+
+    shutil.copy(seeds_dir() / "shanxi_counties.csv", tmp_path / "shanxi_counties.csv")
+    written = write_key_counties_seed(tmp_path)
+    assert written.read_bytes() == (seeds_dir() / "key_counties.csv").read_bytes()
 
 
 # ---------------------------------------------------------------- tests: layout

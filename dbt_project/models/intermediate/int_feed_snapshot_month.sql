@@ -10,7 +10,7 @@ with
 parameters as (
 
     select cast(value as integer) as feed_max_age_months
-    from {{ ref('policy_parameters') }}
+    from {{ policy('policy_parameters') }}
     where parameter = 'feed_max_age_months'
 
 ),

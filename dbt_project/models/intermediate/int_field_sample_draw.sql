@@ -26,7 +26,7 @@ with
 policy as (
 
     select cast(value as integer) as sample_size
-    from {{ ref('policy_parameters') }}
+    from {{ policy('policy_parameters') }}
     where parameter = 'sample_size'
 
 ),
@@ -39,21 +39,18 @@ settings as (
 
 ),
 
--- The key counties of the province (dim_county's is_key_county, from the same seeds).
-key_counties as (
-
-    select cast(counties.county_code as text) as county_code
-    from {{ ref('shanxi_counties') }} as counties
-    where cast(counties.county_code as text) in (
-        select cast(county_code as text) from {{ ref('key_counties') }}
-    )
-
-),
-
 facts as (
 
     select * from {{ ref('int_household_month') }}
     {{ history_filter() }}
+
+),
+
+-- The key counties of each month's year (the list in force: imported or shipped; the same
+-- rule as dim_county's is_key_county and the scorecard's).
+key_counties as (
+
+    {{ key_counties_by_month('facts') }}
 
 ),
 
@@ -71,6 +68,7 @@ households as (
     from facts
     inner join key_counties
         on key_counties.county_code = facts.county_code
+        and key_counties.month = facts.month
     cross join settings
 
 ),

@@ -13,19 +13,19 @@ feed_snapshots as (
 
 policy_parameters as (
 
-    select * from {{ ref('policy_parameters') }}
+    select * from {{ policy('policy_parameters') }}
 
 ),
 
 monitoring_thresholds as (
 
-    select * from {{ ref('monitoring_thresholds') }}
+    select * from {{ policy('monitoring_thresholds') }}
 
 ),
 
 dibao_standards as (
 
-    select * from {{ ref('dibao_standards') }}
+    select * from {{ policy('dibao_standards') }}
 
 ),
 

@@ -1,5 +1,6 @@
 -- Counties of the province (GB/T 2260) with their prefecture-level city, and whether each is a
--- key assistance county (重点帮扶县). From the seeds shanxi_counties and key_counties.
+-- key assistance county (重点帮扶县) in the year of var('month'). From the seed shanxi_counties
+-- and the key-county list in force (policy.key_counties when imported, else the seed).
 
 with
 
@@ -9,10 +10,18 @@ counties as (
 
 ),
 
+build_month as (
+
+    select {{ build_month() }} as month
+
+),
+
+-- The key-county list of the build month's year (the bureau's import, else the shipped seed;
+-- a year not set uses the latest year that is). The scorecard marks each month by its own year.
 key_counties as (
 
-    select distinct cast(county_code as text) as county_code
-    from {{ ref('key_counties') }}
+    select county_code
+    from ({{ key_counties_by_month('build_month') }}) as listed
 
 ),
 

@@ -1,6 +1,9 @@
 -- County scorecard (县级考核评分表), one row per county with registered households and per month
--- built up to var('month'): the counts, the seven rates of docs/contract/RULES.md, wrong-exit rate,
--- income median and growth, the weighted score, the rank among key assistance counties, and the
+-- built up to var('month'), plus a row for each key assistance county of the month's list that
+-- has no registered households that month (households 0, no score, no rank, scored false and
+-- its not_scored_reason: docs/contract/RULES.md "County scorecard"): the counts, the seven
+-- rates of docs/contract/RULES.md, wrong-exit rate, income median and growth, the weighted
+-- score, the rank among key assistance counties, and the
 -- month-on-month changes. Rates are null where their denominator is 0 (medical also when the
 -- medical feed is absent); a null rate drops out of the score and the other weights are scaled to
 -- sum to 1.
@@ -28,7 +31,14 @@ problems as (
 
 weights as (
 
-    select * from {{ ref('scorecard_weights') }}
+    select * from {{ policy('scorecard_weights') }}
+
+),
+
+-- The key counties of each month's year (the bureau's list when imported, else the seed).
+key_counties as (
+
+    {{ key_counties_by_month('history') }}
 
 ),
 
@@ -61,61 +71,99 @@ county_months as (
 
 ),
 
+-- Key counties without a registered household in the month: reported, not scored.
+unseen_key_counties as (
+
+    select
+        key_counties.month,
+        key_counties.county_code,
+        0 as households,
+        0 as persons,
+        0 as out_of_poverty_households,
+        0 as at_risk_households,
+        0 as eliminated_households,
+        0 as missed_identifications,
+        0 as relapsed_eliminated_households,
+        0 as housing_ok_households,
+        0 as water_ok_households,
+        0 as compulsory_age_members,
+        0 as compulsory_age_in_school,
+        cast(null as boolean) as medical_present,
+        0 as insured_members,
+        0 as working_age_labour,
+        0 as working_age_labour_employed,
+        cast(null as numeric) as income_median
+    from key_counties
+    left join county_months
+        on county_months.month = key_counties.month
+        and county_months.county_code = key_counties.county_code
+    where county_months.county_code is null
+
+),
+
+county_rows as (
+
+    select * from county_months
+    union all
+    select * from unseen_key_counties
+
+),
+
 problem_counts as (
 
     select
-        county_months.month,
-        county_months.county_code,
+        county_rows.month,
+        county_rows.county_code,
         count(problems.problem_id) as problems_found,
         count(problems.problem_id) filter (
             where problems.outcome = 'rectified'
-                and problems.closed_month <= county_months.month
+                and problems.closed_month <= county_rows.month
         ) as problems_rectified,
         count(problems.problem_id) filter (
-            where problems.found_month = county_months.month
+            where problems.found_month = county_rows.month
         ) as problems_found_in_month
-    from county_months
+    from county_rows
     left join problems
-        on problems.county_code = county_months.county_code
-        and problems.found_month >= cast(date_trunc('year', county_months.month) as date)
-        and problems.found_month <= county_months.month
-    group by county_months.month, county_months.county_code
+        on problems.county_code = county_rows.county_code
+        and problems.found_month >= cast(date_trunc('year', county_rows.month) as date)
+        and problems.found_month <= county_rows.month
+    group by county_rows.month, county_rows.county_code
 
 ),
 
 rates as (
 
     select
-        county_months.*,
+        county_rows.*,
         problem_counts.problems_found,
         problem_counts.problems_rectified,
         problem_counts.problems_found_in_month,
         round(
-            cast(county_months.compulsory_age_in_school as numeric)
-            / nullif(county_months.compulsory_age_members, 0),
+            cast(county_rows.compulsory_age_in_school as numeric)
+            / nullif(county_rows.compulsory_age_members, 0),
             {{ var('rate_decimals') }}
         ) as education_rate,
         case
-            when county_months.medical_present then round(
-                cast(county_months.insured_members as numeric) / nullif(county_months.persons, 0),
+            when county_rows.medical_present then round(
+                cast(county_rows.insured_members as numeric) / nullif(county_rows.persons, 0),
                 {{ var('rate_decimals') }}
             )
         end as medical_rate,
         round(
-            cast(county_months.housing_ok_households as numeric) / nullif(county_months.households, 0),
+            cast(county_rows.housing_ok_households as numeric) / nullif(county_rows.households, 0),
             {{ var('rate_decimals') }}
         ) as housing_rate,
         round(
-            cast(county_months.water_ok_households as numeric) / nullif(county_months.households, 0),
+            cast(county_rows.water_ok_households as numeric) / nullif(county_rows.households, 0),
             {{ var('rate_decimals') }}
         ) as water_rate,
         round(
-            cast(county_months.working_age_labour_employed as numeric)
-            / nullif(county_months.working_age_labour, 0),
+            cast(county_rows.working_age_labour_employed as numeric)
+            / nullif(county_rows.working_age_labour, 0),
             {{ var('rate_decimals') }}
         ) as employment_rate,
         round(
-            1 - cast(county_months.missed_identifications as numeric) / nullif(county_months.households, 0),
+            1 - cast(county_rows.missed_identifications as numeric) / nullif(county_rows.households, 0),
             {{ var('rate_decimals') }}
         ) as identification_rate,
         round(
@@ -123,14 +171,14 @@ rates as (
             {{ var('rate_decimals') }}
         ) as rectification_rate,
         round(
-            cast(county_months.relapsed_eliminated_households as numeric)
-            / nullif(county_months.eliminated_households, 0),
+            cast(county_rows.relapsed_eliminated_households as numeric)
+            / nullif(county_rows.eliminated_households, 0),
             {{ var('rate_decimals') }}
         ) as wrong_exit_rate
-    from county_months
+    from county_rows
     inner join problem_counts
-        on problem_counts.month = county_months.month
-        and problem_counts.county_code = county_months.county_code
+        on problem_counts.month = county_rows.month
+        and problem_counts.county_code = county_rows.county_code
 
 ),
 
@@ -176,8 +224,8 @@ scored as (
 
     select
         rates.*,
-        scores.score,
-        coalesce(counties.is_key_county, false) as is_key_county,
+        case when rates.households > 0 then scores.score end as score,
+        key_counties.county_code is not null as is_key_county,
         counties.county_name,
         coalesce(counties.city_code, left(rates.county_code, 4)) as city_code,
         counties.city_name
@@ -187,6 +235,9 @@ scored as (
         and scores.county_code = rates.county_code
     left join counties
         on counties.county_code = rates.county_code
+    left join key_counties
+        on key_counties.month = rates.month
+        and key_counties.county_code = rates.county_code
 
 ),
 
@@ -241,7 +292,12 @@ final as (
         month_before.key_rank - ranked.key_rank as key_rank_change,
         ranked.compulsory_age_members,
         ranked.working_age_labour,
-        ranked.relapsed_eliminated_households
+        ranked.relapsed_eliminated_households,
+        ranked.score is not null as scored,
+        case
+            when ranked.households = 0 then 'no registered households in the month'
+            when ranked.score is null then 'no rate has a denominator'
+        end as not_scored_reason
     from ranked
     left join ranked as month_before
         on month_before.county_code = ranked.county_code

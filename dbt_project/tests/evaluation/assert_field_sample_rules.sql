@@ -7,7 +7,7 @@ with
 policy as (
 
     select cast(value as integer) as sample_size
-    from {{ ref('policy_parameters') }}
+    from {{ policy('policy_parameters') }}
     where parameter = 'sample_size'
 
 ),

@@ -523,6 +523,32 @@ def fct_household_month_suite() -> SuiteSpec:
     )
 
 
+#: Key counties with no households now that had some in the latest published month before it
+#: (ops.published_county_households, 006_published_counties.sql), with the registry files the
+#: month was built from, so that the refusal names both.
+_VANISHED = """
+    , published as (
+        select p.* from ops.published_county_households(
+            (select max(month) from batch_rows)) p
+    ), registry_files as (
+        select string_agg(to_char(h.month, 'YYYY-MM') || '/' || h.feed || '/' || h.file_name,
+                          ', ' order by h.feed, h.file_name) as files
+        from ops.load_history h
+        where h.status = 'loaded'
+          and h.feed in ('registry_households', 'registry_members')
+          and h.month = (select max(l.month) from ops.load_history l
+                          where l.feed = h.feed and l.status = 'loaded'
+                            and l.month <= (select max(month) from batch_rows))
+    )
+    select b.month, b.county_code, b.county_name, p.month as last_published_month,
+           p.households as households_then, r.files as registry_files
+    from batch_rows b
+    join published p on p.county_code = b.county_code
+    cross join registry_files r
+    where b.is_key_county and b.households = 0 and p.households > 0
+"""
+
+
 def mart_county_scorecard_suite() -> SuiteSpec:
     checks = (
         row_count_at_least_one("the month being published is scored"),
@@ -539,11 +565,30 @@ def mart_county_scorecard_suite() -> SuiteSpec:
             + " or ".join(f"{c} < 0" for c in SCORECARD_COUNTS),
         ),
         unexpected_rows(
-            "key_counties_scored", BLOCKING,
-            "every key county has a score and a rank for the month",
+            "key_counties_reported", BLOCKING,
+            "every key county of the month's list has a row: scored, or reported as not scored",
             "select d.county_code, d.county_name from dim_county d where d.is_key_county "
-            "and not exists (select 1 from batch_rows b where b.county_code = d.county_code "
-            "and b.score is not null and b.key_rank is not null)",
+            "and not exists (select 1 from batch_rows b where b.county_code = d.county_code)",
+        ),
+        unexpected_rows(
+            "key_counties_scored_when_registered", BLOCKING,
+            "a key county with registered households has a score and a rank",
+            "select month, county_code, county_name, households from batch_rows "
+            "where is_key_county and households > 0 and (score is null or key_rank is null)",
+        ),
+        unexpected_rows(
+            "key_counties_without_households", WARNING,
+            "a key county with no registered households in the month is reported, not scored",
+            "select month, county_code, county_name, not_scored_reason from batch_rows "
+            "where is_key_county and households = 0",
+        ),
+        unexpected_rows(
+            "key_counties_not_vanished", BLOCKING,
+            "a key county that had registered households in the previous published month has "
+            "some now: a registry that lost part of the province is not published",
+            _VANISHED,
+            columns=("county_code", "county_name", "last_published_month", "households_then",
+                     "registry_files"),
         ),
         unexpected_rows(
             "key_rank_only_for_key_counties", BLOCKING,

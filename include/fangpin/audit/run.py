@@ -81,6 +81,15 @@ class AuditOutcome:
     seconds: float
     docs: Path | None = None
 
+    @property
+    def refusal_reason(self) -> str:
+        """Every blocking failure with what it saw and the keys of its failing rows."""
+        return "blocking checks failed: " + "; ".join(
+            describe_failure(r.label, r.observed_value, r.sample_rows)
+            for r in self.results
+            if not r.passed and r.severity == BLOCKING
+        )
+
     def __str__(self) -> str:
         verdict = "passed" if self.passed else "REFUSED"
         lines = [
@@ -93,6 +102,29 @@ class AuditOutcome:
         if self.docs:
             lines.append(f"  data docs: {self.docs}")
         return "\n".join(lines)
+
+
+#: A refusal message stays readable: this many characters of failing rows per check.
+_KEYS_CHARS = 600
+
+
+def describe_failure(
+    label: str, observed: str | None, sample_rows: Sequence[Mapping[str, Any]] | None
+) -> str:
+    """``suite/check (what it saw): key=value, ...; key=value, ...`` for a refusal message.
+
+    The sample rows are the check's failing rows as recorded (id numbers masked, wide rows cut
+    down to the columns that locate them), so the message names what failed, not just the check.
+    """
+    rows = [
+        ", ".join(f"{k}={v}" for k, v in row.items() if v is not None)
+        for row in (sample_rows or [])[:SAMPLE_ROWS]
+    ]
+    keys = "; ".join(r for r in rows if r)
+    if len(keys) > _KEYS_CHARS:
+        keys = keys[: _KEYS_CHARS - 1] + "…"
+    text = f"{label} ({observed})" if observed else label
+    return f"{text}: {keys}" if keys else text
 
 
 def run_audit(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import psycopg
@@ -25,10 +25,19 @@ class StatusRow:
 @dataclass(frozen=True)
 class StatusReport:
     rows: list[StatusRow]
+    #: ``Rejection.line()`` of every rejected file no later delivery of its feed-month answered.
+    rejections: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
         if not self.rows:
             return "nothing loaded, audited or published yet"
+        table = self._table()
+        if self.rejections:
+            table += "\n\nrejected files (not taken; the delivery in force is named):\n"
+            table += "\n".join(f"  {line}" for line in self.rejections)
+        return table
+
+    def _table(self) -> str:
         table = [("kind", "what", "month", "status", "detail", "at")]
         for r in self.rows:
             table.append((
@@ -58,7 +67,13 @@ def status(url: str) -> StatusReport:
         rows += [StatusRow("load", *r) for r in conn.execute(_LOADS).fetchall()]
         rows += [StatusRow("audit", *r) for r in conn.execute(_AUDITS, (RECENT,)).fetchall()]
         rows += [StatusRow("publish", *r) for r in conn.execute(_PUBLISHES, (RECENT,)).fetchall()]
-    return StatusReport(rows)
+    return StatusReport(rows, _standing_rejections(url))
+
+
+def _standing_rejections(url: str) -> list[str]:
+    from fangpin.load.rejections import standing
+
+    return [r.line() for r in standing(url)]
 
 
 def _month(text: str | None) -> date | None:

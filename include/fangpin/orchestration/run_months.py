@@ -11,12 +11,16 @@ thread, so their own writer locks are re-entrant holds of the same lock. Before 
 month it clears what dead runs left (``housekeeping``) and plans the months (``plan``):
 new, changed and stale months and every published month after the first of them are built,
 in order; unchanged months are skipped and said so.
+
+After each month's outcome comes one line per file the month's run rejected (month, feed,
+file, cause, which delivery stays in force): a rejection does not stop the month, so it must
+not be quiet either. ``fangpin run --strict`` turns any rejection into exit code 4.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -34,6 +38,8 @@ class MonthOutcome:
     state: str
     failed_stage: str | None = None
     cause: str | None = None
+    #: ``Rejection.line()`` of each file the month's run rejected.
+    rejections: tuple[str, ...] = field(default=())
 
     @property
     def ok(self) -> bool:
@@ -41,7 +47,9 @@ class MonthOutcome:
 
     def describe(self) -> str:
         if self.ok:
-            return f"{self.month:%Y-%m}: published (run {self.run_id})"
+            rejected = len(self.rejections)
+            note = f"; {rejected} file(s) rejected, see below" if rejected else ""
+            return f"{self.month:%Y-%m}: published (run {self.run_id}){note}"
         return (
             f"{self.month:%Y-%m}, stage {self.failed_stage or 'unknown'}: "
             f"{one_line(self.cause or 'see the Airflow task log')} (run {self.run_id})"
@@ -140,6 +148,9 @@ def run_months(warehouse: str, landing: Path, months: list[date]) -> list[MonthO
         outcomes.append(outcome)
         log.info(outcome.describe())
         print(outcome.describe(), flush=True)
+        for line in outcome.rejections:
+            log.warning("%s", line)
+            print(f"  {line}", flush=True)
         if not outcome.ok:
             raise MonthFailed(outcome)
     return outcomes
@@ -163,7 +174,14 @@ def _run_one(dag, warehouse: str, landing: Path, month: date) -> MonthOutcome:  
     state = str(getattr(dag_run.state, "value", dag_run.state))
     failed = state != "success"
     stage, cause = _failure(warehouse, dag_run.run_id, started) if failed else (None, None)
-    return MonthOutcome(month, dag_run.run_id, state, stage, cause)
+    return MonthOutcome(month, dag_run.run_id, state, stage, cause,
+                        _rejection_lines(warehouse, dag_run.run_id))
+
+
+def _rejection_lines(warehouse: str, run_id: str) -> tuple[str, ...]:
+    from fangpin.load.rejections import of_run
+
+    return tuple(r.line() for r in of_run(warehouse, run_id))
 
 
 def _failure(warehouse: str, run_id: str, since: datetime) -> tuple[str | None, str | None]:

@@ -238,7 +238,7 @@ def _why_not(conn: psycopg.Connection, month: date, run_id: str, build: str) -> 
         return f"no audit for {month:%Y-%m}: nothing is published unaudited"
     audit_run, _checks, oldest_audit_age, blocking = audit
     if blocking:
-        return f"audit {audit_run}: blocking checks failed: " + ", ".join(blocking)
+        return f"audit {audit_run}: " + _blocking_failures(conn, audit_run, month)
     if oldest_audit_age >= newest_build_age:
         return f"the build changed after audit {audit_run}: audit it again"
     dropped = _months_dropped(conn, build)
@@ -304,6 +304,23 @@ def _months_of(conn: psycopg.Connection, schema: str) -> list[date] | None:
             ).fetchall()
             return [r[0] for r in rows]
     return None
+
+
+def _blocking_failures(conn: psycopg.Connection, audit_run: str, month: date) -> str:
+    """The audit's blocking failures with the keys of their failing rows."""
+    from fangpin.audit.run import describe_failure
+
+    rows = conn.execute(
+        "select suite || '/' || check_name, observed_value, sample_rows from ops.audit_result"
+        " where run_id = %s and month = %s and not passed and severity = 'blocking'"
+        "   and coalesce(attempt, '') = (select coalesce(attempt, '') from ops.audit_result"
+        "       where run_id = %s and month = %s order by audit_id desc limit 1)"
+        " order by audit_id",
+        (audit_run, month, audit_run, month),
+    ).fetchall()
+    return "blocking checks failed: " + "; ".join(
+        describe_failure(label, observed, sample) for label, observed, sample in rows
+    )
 
 
 def _views_reading_outside(conn: psycopg.Connection, build: str) -> list[str]:

@@ -17,7 +17,11 @@ import numpy as np
 
 from fangpin.config import dbt_project_dir
 
-KEY_COUNTY_TARGET = 36
+#: Shanxi names 46 key assistance counties (RULES.md); the generated stand-in has as many.
+KEY_COUNTY_TARGET = 46
+#: The year the generated list is keyed by: the first year of the policy rules, so every month
+#: uses it until the bureau imports a list of its own (``fangpin policy import key_counties``).
+KEY_COUNTY_YEAR = 2021
 _KEY_SALT = "fangpin-generated-key-county-v1"
 KEY_COUNTY_NOTE = "generated for testing; not the official list of key assistance counties"
 
@@ -81,6 +85,7 @@ def generate_key_counties(
         for row in sorted(rows[: quota[city]], key=lambda r: r["county_code"]):
             out.append(
                 {
+                    "year": str(KEY_COUNTY_YEAR),
                     "county_code": row["county_code"],
                     "county_name": row["county_name"],
                     "city_code": city,
@@ -89,6 +94,22 @@ def generate_key_counties(
                 }
             )
     return sorted(out, key=lambda r: r["county_code"])
+
+
+def write_key_counties_seed(folder: Path | None = None) -> Path:
+    """Regenerate ``seeds/key_counties.csv`` from ``seeds/shanxi_counties.csv``, deterministically.
+
+    ``python -m fangpin.synth.geo`` runs it; the same seed file always comes out.
+    """
+    folder = folder or seeds_dir()
+    counties = _read_csv(folder / "shanxi_counties.csv")
+    rows = generate_key_counties(counties)
+    path = folder / "key_counties.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
 
 
 @dataclass
@@ -191,3 +212,7 @@ def load_geography(seed: int, seeds: Path | None = None) -> Geography:
         village_township=v_township,
         village_county=t_county[v_township],
     )
+
+
+if __name__ == "__main__":
+    print(write_key_counties_seed())

@@ -124,6 +124,10 @@ def _grant_pipeline(conn: psycopg.Connection) -> None:
         # ... and the load history behind mart_feed_reporting.
         "grant usage on schema ops to {transformer}",
         "grant select on all tables in schema ops to {transformer}",
+        # The bureau's imported policy tables (fangpin.policy), read in preference to seeds.
+        "grant usage on schema policy to {transformer}",
+        "grant select on all tables in schema policy to {transformer}",
+        "alter default privileges in schema policy grant select on tables to {transformer}",
     ]
     for statement in statements:
         conn.execute(

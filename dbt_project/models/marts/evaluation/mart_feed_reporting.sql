@@ -1,7 +1,15 @@
 -- Feed reporting (报送及时率): one row per feed and built month, the feeds that did not arrive
 -- included (arrived false). For the delivery of month M: whether it arrived, when, whether on
 -- time, how many rows were loaded and quarantined, and the share of month M's registered
--- population it covers.
+-- population it covers; how many of its files were rejected, and which snapshot month the
+-- month was built from (snapshot_month_in_force: the month itself, an earlier delivery kept in
+-- force when the month's was rejected or did not arrive, or null when the feed is absent).
+--
+-- The snapshot in force follows int_feed_snapshot_month's rule (RULES.md "Time": the latest
+-- snapshot at or before the month, at most feed_max_age_months older), over the current
+-- deliveries that loaded rows (a delivery whose every row was set aside leaves no snapshot in
+-- raw). It is worked out here for every built month from ops.feed_delivery, which is small,
+-- rather than kept per month: a month is rebuilt whenever an earlier delivery changes.
 --
 -- On time means arrived_at (the landing time of the delivery's files, which the loader records
 -- from the file) is on or before day `due_day` (policy_parameters) of the next month, in the
@@ -20,9 +28,11 @@ with
 
 policy as (
 
-    select cast(value as integer) as due_day
-    from {{ ref('policy_parameters') }}
-    where parameter = 'due_day'
+    select
+        cast(max(value) filter (where parameter = 'due_day') as integer) as due_day,
+        cast(max(value) filter (where parameter = 'feed_max_age_months') as integer)
+            as feed_max_age_months
+    from {{ policy('policy_parameters') }}
 
 ),
 
@@ -72,6 +82,24 @@ deliveries as (
 
 ),
 
+snapshots_in_force as (
+
+    select
+        built_months.month,
+        deliveries.feed,
+        max(deliveries.month) as snapshot_month_in_force
+    from built_months
+    cross join policy
+    inner join deliveries
+        on deliveries.month <= built_months.month
+        and deliveries.status = 'loaded'
+        and deliveries.rows_loaded > 0
+        and {{ months_between('built_months.month', 'deliveries.month') }}
+            <= policy.feed_max_age_months
+    group by built_months.month, deliveries.feed
+
+),
+
 feed_months as (
 
     select
@@ -92,6 +120,9 @@ feed_months as (
         coalesce(deliveries.files, 0) as files,
         coalesce(deliveries.rows_loaded, 0) as rows_loaded,
         coalesce(deliveries.rows_quarantined, 0) as rows_quarantined,
+        coalesce(deliveries.files_rejected, 0) as files_rejected,
+        deliveries.pending_rejection as last_rejection,
+        snapshots_in_force.snapshot_month_in_force,
         coalesce(coverage.covered, 0) as covered,
         coalesce(coverage.registered, 0) as registered
     from built_months
@@ -104,6 +135,9 @@ feed_months as (
     left join coverage
         on coverage.month = built_months.month
         and coverage.feed = feeds.feed
+    left join snapshots_in_force
+        on snapshots_in_force.month = built_months.month
+        and snapshots_in_force.feed = feeds.feed
 
 ),
 
@@ -154,7 +188,10 @@ final as (
         previous.month as previous_month,
         measured.coverage - previous.coverage as coverage_change,
         measured.rows_loaded - previous.rows_loaded as rows_loaded_change,
-        previous.on_time as previous_on_time
+        previous.on_time as previous_on_time,
+        measured.files_rejected,
+        measured.last_rejection,
+        measured.snapshot_month_in_force
     from measured
     left join measured as previous
         on previous.feed = measured.feed

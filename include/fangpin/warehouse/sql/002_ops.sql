@@ -65,7 +65,7 @@ create table if not exists ops.run_log (
     run_id      text        not null,
     month       date        not null,
     stage       text        not null,                -- prepare, load:<feed>, transform, audit, publish
-    status      text        not null,                -- started, succeeded, failed
+    status      text        not null,                -- started, succeeded, failed, rejected (a load)
     detail      text,
     logged_at   timestamptz not null default now()
 );

@@ -8,6 +8,9 @@
 --                     ('rejected' or 'failed'): the feed was delivered but nothing usable is in
 --   last_*            the latest attempt of any kind, e.g. a rejected re-delivery while an
 --                     earlier delivery stays current
+--   files_rejected    distinct files (by sha256) of the feed-month ever rejected
+--   pending_rejection the error of the latest rejection when no delivery was taken (loaded,
+--                     superseded or skipped) after it: the rejection still stands
 create or replace view ops.feed_delivery as
 with current_delivery as (
     select
@@ -29,7 +32,10 @@ attempts as (
         feed,
         month,
         min(started_at) filter (where status in ('loaded', 'superseded')) as first_loaded_at,
-        min(arrived_at) as first_arrived_at
+        min(arrived_at) as first_arrived_at,
+        count(distinct checksum) filter (where status = 'rejected') as files_rejected,
+        max(load_id) filter (where status = 'rejected') as last_rejected_id,
+        max(load_id) filter (where status in ('loaded', 'superseded', 'skipped')) as last_taken_id
     from ops.load_history
     group by feed, month
 ),
@@ -59,7 +65,12 @@ select
     a.first_arrived_at,
     l.last_status,
     l.last_attempt_at,
-    l.last_error
+    l.last_error,
+    a.files_rejected,
+    r.error as pending_rejection
 from attempts as a
 left join current_delivery as c on c.feed = a.feed and c.month = a.month
-left join last_attempt as l on l.feed = a.feed and l.month = a.month;
+left join last_attempt as l on l.feed = a.feed and l.month = a.month
+left join ops.load_history as r
+    on r.load_id = a.last_rejected_id
+    and a.last_rejected_id > coalesce(a.last_taken_id, 0);
