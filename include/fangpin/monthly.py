@@ -152,7 +152,7 @@ def transform(url: str, month: date, run_id: str) -> None:
     """One ``dbt build`` for the month into the build schema."""
     from fangpin.transform.dbt import dbt_build
 
-    run_stage(url, run_id, month, "transform", lambda: dbt_build(url, month))
+    run_stage(url, run_id, month, "transform", lambda: dbt_build(url, month, run_id=run_id))
 
 
 def audit(url: str, month: date, run_id: str) -> dict:

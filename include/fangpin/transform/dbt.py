@@ -7,6 +7,7 @@ of the Airflow worker, and a failing model surfaces as a non-zero exit with dbt'
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -33,15 +34,42 @@ def dbt_executable() -> str:
     return str(candidate) if candidate.exists() else "dbt"
 
 
+def run_folders(month: date | None, run_id: str) -> tuple[Path, Path]:
+    """A run's own dbt target and log folders: ``target/runs/<month>/<run>`` and ``logs/…``.
+
+    Two runs (two months of a backfill, a rerun beside a scheduled run, two workers sharing
+    the checkout) never write each other's ``manifest.json``, compiled SQL or ``dbt.log``.
+    """
+    project = dbt_project_dir()
+    slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", run_id)[:120]
+    sub = Path("runs") / (f"{month:%Y-%m}" if month else "any") / slug
+    return project / "target" / sub, project / "logs" / sub
+
+
 def run_dbt(
-    url: str, args: list[str], month: date | None = None, extra_vars: dict | None = None
+    url: str,
+    args: list[str],
+    month: date | None = None,
+    extra_vars: dict | None = None,
+    run_id: str | None = None,
 ) -> DbtResult:
-    """Run one dbt command with the warehouse connection and the month as vars."""
+    """Run one dbt command with the warehouse connection and the month as vars.
+
+    With ``run_id``, dbt writes into the run's own folders (:func:`run_folders`) unless the
+    caller chose folders itself (``DBT_TARGET_PATH`` / ``DBT_LOG_PATH``, as tests and the
+    benchmark do).
+    """
     project = dbt_project_dir()
     vars_: dict[str, str] = dict(extra_vars or {})
     if month is not None:
         vars_["month"] = month.isoformat()
     cmd = [dbt_executable(), *args, "--project-dir", str(project), "--profiles-dir", str(project)]
+    if run_id is not None:
+        target, logs = run_folders(month, run_id)
+        if not os.environ.get("DBT_TARGET_PATH"):
+            cmd += ["--target-path", str(target)]
+        if not os.environ.get("DBT_LOG_PATH"):
+            cmd += ["--log-path", str(logs)]
     if vars_:
         cmd += ["--vars", _yaml_inline(vars_)]
     env = {**os.environ, **dbt_env(url), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
@@ -55,15 +83,19 @@ def run_dbt(
 
 
 def dbt_build(
-    url: str, month: date, select: str | None = None, full_refresh: bool = False
+    url: str,
+    month: date,
+    select: str | None = None,
+    full_refresh: bool = False,
+    run_id: str | None = None,
 ) -> DbtResult:
-    """Seed, run and test every model for ``month`` in one invocation."""
+    """Seed, run and test every model for ``month`` in one invocation (``run_id``: its folders)."""
     args = ["build"]
     if select:
         args += ["--select", select]
     if full_refresh:
         args.append("--full-refresh")
-    return run_dbt(url, args, month=month)
+    return run_dbt(url, args, month=month, run_id=run_id)
 
 
 def _yaml_inline(values: dict) -> str:
