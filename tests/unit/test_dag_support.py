@@ -1,0 +1,35 @@
+"""What a run checks before it works: landing area, month, and whose build it is."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from fangpin.orchestration.dag_support import LandingMissing, NoMonth, check_landing, run_month
+
+
+def _registry(landing: Path, month: str) -> None:
+    for feed in ("registry_households", "registry_members"):
+        (landing / month / feed).mkdir(parents=True)
+        (landing / month / feed / f"{feed}.csv").write_text("x\n")
+
+
+def test_a_missing_landing_folder_fails_naming_it(tmp_path: Path) -> None:
+    with pytest.raises(LandingMissing, match=str(tmp_path / "nope")):
+        check_landing(tmp_path / "nope")
+
+
+def test_the_month_param_then_the_schedule_then_the_latest_registry(tmp_path: Path) -> None:
+    _registry(tmp_path, "2021-02")
+    _registry(tmp_path, "2021-03")
+    (tmp_path / "2021-04" / "education").mkdir(parents=True)  # no registry yet
+    assert run_month("2021-01", None, tmp_path) == date(2021, 1, 1)
+    assert run_month(None, datetime(2021, 7, 6, 3, tzinfo=UTC), tmp_path) == date(2021, 6, 1)
+    assert run_month(None, None, tmp_path) == date(2021, 3, 1)
+    shutil.rmtree(tmp_path / "2021-02")
+    shutil.rmtree(tmp_path / "2021-03")
+    with pytest.raises(NoMonth, match="`month` param"):
+        run_month(None, None, tmp_path)
