@@ -1,7 +1,7 @@
 """fangpin_monthly: one month of departmental feeds, from landing area to published marts.
 
-    wait_for_registry ─► prepare ─► load[feed] (mapped) ─► transform ─► audit ─► publish ─► marts
-                                                        (pool fangpin_build, one slot)   (Asset)
+    wait_for_registry ─► prepare ─► load[feed] (mapped) ──────► transform ─► audit ─► publish
+                               └─► wait_for_earlier_month ─┘ (pool fangpin_build, one slot)
 
 Wiring only: the work is in ``fangpin.monthly``, imported inside the tasks so that parsing
 this file stays cheap. Scheduled on the 6th of each month (the day after feeds are due) for
@@ -12,12 +12,14 @@ registry (said in the log).
 Ships paused (a fresh deployment creates no run until someone unpauses it) and never catches
 up. A landing folder that does not exist fails the run at once, naming it.
 
-One build at a time, in order: ``transform``, ``audit`` and ``publish`` run in the one-slot
-pool ``fangpin_build`` with weights publish > audit > transform, so when a slot frees the
-run that has built goes on before another run starts building; equal weights go by logical
-date, so a backfill builds its months in order. Each step also holds the warehouse's writer
-lock, and ``audit``/``publish`` check the build stamp: they refuse a ``marts_build`` that
-another run made. Bad data (a rejected file, a refused audit or publish, a missing landing or
+One build at a time, in order: a backfill run waits (``wait_for_earlier_month``, holding no
+slot) until the run before it has finished, and stops if that one failed. ``transform``,
+``audit`` and ``publish`` run in the one-slot pool ``fangpin_build`` with weights publish >
+audit > transform, so when the slot frees, the run that has built goes on before another run
+starts building. Each step also holds the warehouse's writer lock, and ``audit``/``publish``
+check the build stamp: they refuse a ``marts_build`` that another run made. Up to four runs
+are active at once, so a scheduled run waiting for a late registry never holds manual runs.
+Bad data (a rejected file, a refused audit or publish, a missing landing or
 month, a worker without a warehouse) fails the task without retries; a task failing for good
 calls the configured notifier (``fangpin.orchestration.notify``).
 """
@@ -25,10 +27,17 @@ calls the configured notifier (``fangpin.orchestration.notify``).
 from __future__ import annotations
 
 import os
+import warnings
 from datetime import timedelta
 
 import pendulum
 from airflow.sdk import Asset, Param, dag, get_current_context, task
+
+# providers-standard 1.21's PythonSensor (behind @task.sensor) imports a deprecated Airflow
+# helper: the warning lands in every task log and says nothing about this DAG.
+warnings.filterwarnings(
+    "ignore", message=r"The `airflow\.utils\.operator_helpers\.determine_kwargs`",
+    category=UserWarning)
 
 
 def _setting(key: str, default: str) -> str:
@@ -41,6 +50,9 @@ def _setting(key: str, default: str) -> str:
 DEFAULT_LANDING = _setting("landing", "/srv/fangpin/landing")
 LOAD_CAP = int(_setting("load_cap", "2"))
 BUILD_POOL = _setting("build_pool", "fangpin_build")
+#: Runs at once: a registry-waiting scheduled run must not hold manual runs; the build pool,
+#: the writer lock and the build stamp keep concurrent runs' builds apart.
+MAX_ACTIVE_RUNS = int(_setting("max_active_runs", "4"))
 RETRIES = int(os.environ.get("FANGPIN_TASK_RETRIES", "2"))
 #: What ``publish`` updates; a downstream DAG (a BI refresh) can be scheduled on it.
 MARTS = Asset(name="fangpin_marts", uri="fangpin://warehouse/marts")
@@ -119,7 +131,7 @@ def _notify(context) -> None:  # noqa: ANN001
     start_date=pendulum.datetime(2021, 1, 1, tz="Asia/Shanghai"),
     catchup=False,
     is_paused_upon_creation=True,
-    max_active_runs=1,
+    max_active_runs=MAX_ACTIVE_RUNS,
     tags=["fangpin"],
     doc_md=__doc__,
     default_args={
@@ -179,6 +191,19 @@ def fangpin_monthly() -> None:
         wait = bool(ctx["params"].get("wait_for_feeds", True)) and not backfill
         return _no_retry(check_registry, url, landing, month, run_id, wait)
 
+    @task.sensor(mode="reschedule", poke_interval=10, timeout=timedelta(days=1).total_seconds(),
+                 retries=0)
+    def wait_for_earlier_month() -> bool:
+        """A backfill run builds after the run before it has finished (in order, one by one)."""
+        from fangpin.orchestration.dag_support import EarlierMonthFailed, earlier_month_verdict
+
+        ctx = get_current_context()
+        try:
+            verdict = earlier_month_verdict(ctx["dag_run"], ctx["ti"].get_previous_dagrun())
+        except EarlierMonthFailed as exc:
+            _fail(exc)
+        return verdict == "go"
+
     @task(retries=0)
     def prepare() -> list[str]:
         from pathlib import Path
@@ -231,6 +256,7 @@ def fangpin_monthly() -> None:
     wait_for_registry() >> feeds
     loaded = load.expand(feed=feeds)
     built = transform(loaded)
+    feeds >> wait_for_earlier_month() >> built
     checked = audit()
     built >> checked
     publish(checked)

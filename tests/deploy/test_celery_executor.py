@@ -30,10 +30,11 @@ def _flush_redis() -> None:
 
 
 @pytest.fixture(scope="module")
-def celery(make_deployment, province: Path) -> Deployment:
+def celery(make_deployment, tmp_path_factory: pytest.TempPathFactory) -> Deployment:
     _flush_redis()
     deployment = make_deployment(
-        "CeleryExecutor", landing=str(province), celery_broker=BROKER, heartbeat_timeout=20,
+        "CeleryExecutor", landing=str(tmp_path_factory.mktemp("none") / "not-mounted"),
+        celery_broker=BROKER, heartbeat_timeout=20,
         worker_concurrency=2, extra_env={"FANGPIN_TASK_RETRIES": "2"},
     )
     deployment.start_components()

@@ -33,3 +33,21 @@ def test_the_month_param_then_the_schedule_then_the_latest_registry(tmp_path: Pa
     shutil.rmtree(tmp_path / "2021-03")
     with pytest.raises(NoMonth, match="`month` param"):
         run_month(None, None, tmp_path)
+
+
+def test_a_backfill_month_waits_for_the_month_before_and_stops_after_its_failure() -> None:
+    from types import SimpleNamespace as Run
+
+    from fangpin.orchestration.dag_support import EarlierMonthFailed, earlier_month_verdict
+
+    now = datetime(2026, 12, 2, 21, tzinfo=UTC)
+    backfill = Run(run_type="backfill", start_date=now)
+    assert earlier_month_verdict(Run(run_type="manual"), Run(state="running")) == "go"
+    assert earlier_month_verdict(backfill, None) == "go"
+    assert earlier_month_verdict(backfill, Run(state="running", run_id="a")) == "wait"
+    assert earlier_month_verdict(backfill, Run(state="queued", run_id="a")) == "wait"
+    assert earlier_month_verdict(backfill, Run(state="success", run_id="a")) == "go"
+    with pytest.raises(EarlierMonthFailed, match="run a failed"):
+        earlier_month_verdict(backfill, Run(state="failed", run_id="a", end_date=now))
+    old_failure = Run(state="failed", run_id="a", end_date=datetime(2026, 1, 1, tzinfo=UTC))
+    assert earlier_month_verdict(backfill, old_failure) == "go", "not this backfill's"

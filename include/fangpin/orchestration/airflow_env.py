@@ -185,6 +185,7 @@ def config_values(warehouse: str, home: Path, settings: Settings) -> dict[str, d
             "landing": settings.landing,
             "load_cap": str(settings.load_cap),
             "build_pool": BUILD_POOL,
+            "max_active_runs": os.environ.get("FANGPIN_MAX_ACTIVE_RUNS", "4"),
             "warehouse_url": warehouse,
             "notify_email_to": settings.notify_email_to,
             "smtp_host": settings.smtp_host,

@@ -125,3 +125,35 @@ def check_build_is_ours(url: str, month: date, run_id: str) -> None:
         f"{month:%Y-%m}: {BUILD} now holds month {stamp.get('month')} built by run "
         f"{stamp.get('built_by')}, not this run's build: clear this run's transform to rebuild"
     )
+
+
+# --- backfills: one month after the other ----------------------------------------------------
+
+
+class EarlierMonthFailed(RuntimeError):
+    """The backfill's previous month failed: later months do not build on top of it."""
+
+
+def earlier_month_verdict(this_run, previous_run) -> str:  # noqa: ANN001 - Airflow DagRun models
+    """``go`` or ``wait`` for a run's build; raises :class:`EarlierMonthFailed`.
+
+    A backfill creates all its runs at once and Airflow starts up to ``--max-active-runs`` of
+    them: the pool keeps builds apart, but a later month whose loads finish first would build
+    first. So a backfill run builds only once the run before it (by logical date) has finished;
+    if that run failed during this backfill, this month fails too (as ``fangpin run`` stops at
+    the first failing month). Other runs (manual, scheduled) never wait here.
+    """
+    if not str(getattr(this_run, "run_type", "")).endswith("backfill") or previous_run is None:
+        return "go"
+    state = str(getattr(previous_run, "state", "")).rsplit(".", 1)[-1].lower()
+    if state in ("queued", "running"):
+        return "wait"
+    if state == "failed":
+        ended, started = getattr(previous_run, "end_date", None), getattr(
+            this_run, "start_date", None)
+        if ended is None or started is None or ended >= started:
+            raise EarlierMonthFailed(
+                f"the earlier run {previous_run.run_id} failed: a backfill builds its months in "
+                "order and stops at the first failing month; fix it, then clear this run"
+            )
+    return "go"
