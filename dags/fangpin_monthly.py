@@ -27,17 +27,10 @@ calls the configured notifier (``fangpin.orchestration.notify``).
 from __future__ import annotations
 
 import os
-import warnings
 from datetime import timedelta
 
 import pendulum
 from airflow.sdk import Asset, Param, dag, get_current_context, task
-
-# providers-standard 1.21's PythonSensor (behind @task.sensor) imports a deprecated Airflow
-# helper: the warning lands in every task log and says nothing about this DAG.
-warnings.filterwarnings(
-    "ignore", message=r"The `airflow\.utils\.operator_helpers\.determine_kwargs`",
-    category=UserWarning)
 
 
 def _setting(key: str, default: str) -> str:
@@ -179,7 +172,7 @@ def fangpin_monthly() -> None:
         from pathlib import Path
 
         from fangpin.monthly import check_registry
-        from fangpin.orchestration.dag_support import LandingMissing, check_landing
+        from fangpin.orchestration.dag_support import LandingMissing, check_landing, is_backfill
 
         try:
             landing = check_landing(Path(_landing()))
@@ -187,8 +180,7 @@ def fangpin_monthly() -> None:
             _fail(exc)
         month, url, run_id = _month_and_url()
         ctx = get_current_context()
-        backfill = str(getattr(ctx["dag_run"], "run_type", "")).endswith("backfill")
-        wait = bool(ctx["params"].get("wait_for_feeds", True)) and not backfill
+        wait = bool(ctx["params"].get("wait_for_feeds", True)) and not is_backfill(ctx["dag_run"])
         return _no_retry(check_registry, url, landing, month, run_id, wait)
 
     @task.sensor(mode="reschedule", poke_interval=10, timeout=timedelta(days=1).total_seconds(),

@@ -226,7 +226,7 @@ def make_deployment(
         ensure_warehouse(url)
         home = tmp_path_factory.mktemp("airflow-home")
         settings = airflow_env.Settings.from_env(
-            port=airflow_env.free_port(), executor=executor, parallelism=4, **overrides)
+            home, port=airflow_env.free_port(), executor=executor, parallelism=4, **overrides)
         saved = dict(os.environ)
         os.environ.update(extra_env or {})
         try:

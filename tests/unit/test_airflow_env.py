@@ -111,3 +111,17 @@ def test_each_run_gets_its_own_dbt_target_and_log_folders() -> None:
     c = run_folders(date(2021, 1, 1), "manual__2026-12-02T10:00:00+00:00")
     assert len({a, b, c}) == 3
     assert a[0] != a[1] and "2021-01" in str(a[0]) and ":" not in a[0].name
+
+
+def test_a_later_command_keeps_what_the_first_chose(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`standalone --port 8091`, then `fangpin airflow dags list` or a worker: still 8091."""
+    monkeypatch.delenv("FANGPIN_AIRFLOW_PORT", raising=False)
+    monkeypatch.delenv("FANGPIN_CELERY_BROKER", raising=False)
+    airflow_env.write_config(URL, tmp_path, airflow_env.Settings.from_env(
+        tmp_path, port=8091, celery_broker="redis://127.0.0.1:6379/7"))
+    again = airflow_env.Settings.from_env(tmp_path)
+    assert (again.port, again.celery_broker) == (8091, "redis://127.0.0.1:6379/7")
+    monkeypatch.setenv("FANGPIN_AIRFLOW_PORT", "8092")
+    assert airflow_env.Settings.from_env(tmp_path).port == 8092, "a variable set changes it"

@@ -51,3 +51,15 @@ def test_a_backfill_month_waits_for_the_month_before_and_stops_after_its_failure
         earlier_month_verdict(backfill, Run(state="failed", run_id="a", end_date=now))
     old_failure = Run(state="failed", run_id="a", end_date=datetime(2026, 1, 1, tzinfo=UTC))
     assert earlier_month_verdict(backfill, old_failure) == "go", "not this backfill's"
+
+
+def test_the_verdict_reads_the_task_sdks_own_enums() -> None:
+    """``str()`` of the SDK's DagRunType is ``DagRunType.BACKFILL``: the check must not miss it."""
+    from types import SimpleNamespace as Run
+
+    from airflow.sdk.api.datamodels._generated import DagRunState, DagRunType
+
+    from fangpin.orchestration.dag_support import earlier_month_verdict
+
+    this = Run(run_type=DagRunType.BACKFILL, start_date=datetime(2026, 12, 2, tzinfo=UTC))
+    assert earlier_month_verdict(this, Run(state=DagRunState.RUNNING, run_id="a")) == "wait"

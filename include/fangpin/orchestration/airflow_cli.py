@@ -81,8 +81,7 @@ def _worker(argv: list[str]) -> int:
     url = _warehouse()
     env = {
         **os.environ,
-        **airflow_env.environment(url, settings=airflow_env.Settings.from_env(
-            executor="CeleryExecutor")),
+        **airflow_env.environment(url),
         "FANGPIN_WORKER_NAME": args.name,
         "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(args.log_port),
     }

@@ -134,6 +134,15 @@ class EarlierMonthFailed(RuntimeError):
     """The backfill's previous month failed: later months do not build on top of it."""
 
 
+def enum_text(value: object) -> str:
+    """An Airflow enum as its plain value (``str()`` of the SDK's gives ``DagRunType.BACKFILL``)."""
+    return str(getattr(value, "value", value)).lower()
+
+
+def is_backfill(run: object) -> bool:
+    return enum_text(getattr(run, "run_type", "")) == "backfill"
+
+
 def earlier_month_verdict(this_run, previous_run) -> str:  # noqa: ANN001 - Airflow DagRun models
     """``go`` or ``wait`` for a run's build; raises :class:`EarlierMonthFailed`.
 
@@ -143,9 +152,9 @@ def earlier_month_verdict(this_run, previous_run) -> str:  # noqa: ANN001 - Airf
     if that run failed during this backfill, this month fails too (as ``fangpin run`` stops at
     the first failing month). Other runs (manual, scheduled) never wait here.
     """
-    if not str(getattr(this_run, "run_type", "")).endswith("backfill") or previous_run is None:
+    if not is_backfill(this_run) or previous_run is None:
         return "go"
-    state = str(getattr(previous_run, "state", "")).rsplit(".", 1)[-1].lower()
+    state = enum_text(getattr(previous_run, "state", ""))
     if state in ("queued", "running"):
         return "wait"
     if state == "failed":
