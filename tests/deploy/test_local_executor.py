@@ -126,7 +126,7 @@ def test_the_dag_ships_paused_and_its_first_scheduled_run_fails_at_once(
     log = local.task_log(scheduled["dag_run_id"], "wait_for_registry")
     assert "not-mounted" in log and "does not exist" in log, log[-2000:]
     assert failed_after < 120
-    for noise in ("determine_kwargs", "InsecureKeyLengthWarning", "DeprecationWarning"):
+    for noise in ("determine_kwargs", "InsecureKeyLengthWarning"):
         assert noise not in log, noise
         assert noise not in local.output("api-server", 10_000), noise
     local.wait_until("the notifier's e-mail", lambda: smtp.messages, 60)
