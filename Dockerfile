@@ -9,5 +9,5 @@ COPY --chown=airflow:root include /opt/fangpin/include
 COPY --chown=airflow:root dags /opt/fangpin/dags
 COPY --chown=airflow:root dbt_project /opt/fangpin/dbt_project
 COPY --chown=airflow:root expectations /opt/fangpin/expectations
-RUN pip install --no-cache-dir /opt/fangpin
+RUN pip install --no-cache-dir "/opt/fangpin[celery]"
 ENV FANGPIN_HOME=/opt/fangpin

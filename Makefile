@@ -10,17 +10,18 @@ DEMO_HOUSEHOLDS ?= 3000
 DEMO_MONTHS ?= 2021-01..2021-03
 SIZES ?= 10000 100000 1000000
 
-.PHONY: help install demo test test-fast lint bench bench-small clean warehouse-stop docs
+.PHONY: help install demo test test-deploy test-fast lint bench bench-small clean warehouse-stop docs
 
 help:
 	@echo "make demo   - warehouse up, generate a province, run every month, print the scorecard"
 	@echo "make test   - the test suite (real PostgreSQL, dbt, Great Expectations, Airflow)"
+	@echo "make test-deploy - real Airflow deployments: LocalExecutor, Celery, backfill (~12 min)"
 	@echo "make bench  - province-scale benchmark (SIZES='10000 100000 1000000')"
 
 $(STAMP): pyproject.toml uv.lock
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
 	@test -x $(BIN)/python || uv venv --quiet --python $(PYTHON) $(VENV)
-	uv sync --quiet --frozen --extra dev --compile-bytecode
+	uv sync --quiet --frozen --extra dev --extra celery --compile-bytecode
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -42,10 +43,14 @@ demo: $(STAMP)
 test: $(STAMP)
 	bash scripts/ensure-chromium.sh
 	$(BIN)/ruff check include dags tests
-	$(BIN)/pytest -ra -p no:cacheprovider
+	$(BIN)/pytest -ra -p no:cacheprovider -m "not deploy"
+
+# Real Airflow deployments (LocalExecutor, CeleryExecutor on Redis db 7, a backfill): ~12 min.
+test-deploy: $(STAMP)
+	$(BIN)/pytest -ra -p no:cacheprovider -m deploy tests/deploy
 
 test-fast: $(STAMP)
-	$(BIN)/pytest -ra -m "not slow"
+	$(BIN)/pytest -ra -m "not slow and not deploy"
 
 lint: $(STAMP)
 	$(BIN)/ruff check include dags tests

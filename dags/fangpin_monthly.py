@@ -1,6 +1,7 @@
 """fangpin_monthly: one month of departmental feeds, from landing area to published marts.
 
-    wait_for_registry ─► prepare ─► load[feed] (mapped) ─► transform ─► audit ─► publish
+    wait_for_registry ─► prepare ─► load[feed] (mapped) ──────► transform ─► audit ─► publish
+                               └─► wait_for_earlier_month ─┘ (pool fangpin_build, one slot)
 
 A rejected file does not fail its load task: the feed's delivery in force stays, the month is
 built from everything else, and the rejection is in the task log and on the run's note.
@@ -8,7 +9,22 @@ built from everything else, and the rejection is in the task log and on the run'
 Wiring only: the work is in ``fangpin.monthly``, imported inside the tasks so that parsing
 this file stays cheap. Scheduled on the 6th of each month (the day after feeds are due) for
 the month before; ``month`` and ``landing`` params override that for backfills and reruns.
-Every task is keyed by the month and safe to re-run.
+A manual run without ``month`` builds the latest month of the landing area that has a
+registry (said in the log).
+
+Ships paused (a fresh deployment creates no run until someone unpauses it) and never catches
+up. A landing folder that does not exist fails the run at once, naming it.
+
+One build at a time, in order: a backfill run waits (``wait_for_earlier_month``, holding no
+slot) until the run before it has finished, and stops if that one failed. ``transform``,
+``audit`` and ``publish`` run in the one-slot pool ``fangpin_build`` with weights publish >
+audit > transform, so when the slot frees, the run that has built goes on before another run
+starts building. Each step also holds the warehouse's writer lock, and ``audit``/``publish``
+check the build stamp: they refuse a ``marts_build`` that another run made. Up to four runs
+are active at once, so a scheduled run waiting for a late registry never holds manual runs.
+Bad data (a rejected file, a refused audit or publish, a missing landing or
+month, a worker without a warehouse) fails the task without retries; a task failing for good
+calls the configured notifier (``fangpin.orchestration.notify``).
 """
 
 from __future__ import annotations
@@ -17,19 +33,48 @@ import os
 from datetime import timedelta
 
 import pendulum
-from airflow.sdk import Param, dag, get_current_context, task
+from airflow.sdk import Asset, Param, dag, get_current_context, task
 
-DEFAULT_LANDING = os.environ.get("FANGPIN_LANDING", "/srv/fangpin/landing")
+
+def _setting(key: str, default: str) -> str:
+    """A ``[fangpin]`` setting of the generated airflow.cfg (or ``FANGPIN_<KEY>``)."""
+    from airflow.sdk.configuration import conf
+
+    return conf.get("fangpin", key, fallback=os.environ.get(f"FANGPIN_{key.upper()}", default))
+
+
+DEFAULT_LANDING = _setting("landing", "/srv/fangpin/landing")
+LOAD_CAP = int(_setting("load_cap", "2"))
+BUILD_POOL = _setting("build_pool", "fangpin_build")
+#: Runs at once: a registry-waiting scheduled run must not hold manual runs; the build pool,
+#: the writer lock and the build stamp keep concurrent runs' builds apart.
+MAX_ACTIVE_RUNS = int(_setting("max_active_runs", "4"))
 RETRIES = int(os.environ.get("FANGPIN_TASK_RETRIES", "2"))
+#: What ``publish`` updates; a downstream DAG (a BI refresh) can be scheduled on it.
+MARTS = Asset(name="fangpin_marts", uri="fangpin://warehouse/marts")
+
+
+def _fail(exc: BaseException) -> None:
+    """Fail the task for good: the same input gives the same verdict on a retry."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    raise AirflowFailException(str(exc)) from exc
 
 
 def _month_and_url() -> tuple:
-    from fangpin.monthly import resolve_month
-    from fangpin.warehouse.connection import warehouse_url
+    from pathlib import Path
+
+    from fangpin.orchestration.dag_support import LandingMissing, NoMonth, run_month
+    from fangpin.warehouse.connection import WarehouseNotConfigured, warehouse_url
 
     ctx = get_current_context()
-    month = resolve_month(ctx["params"].get("month"), ctx.get("logical_date"))
-    return month, warehouse_url(), ctx["run_id"]
+    try:
+        url = warehouse_url()
+        month = run_month(ctx["params"].get("month"), ctx.get("logical_date"),
+                          Path(_landing()))
+    except (WarehouseNotConfigured, LandingMissing, NoMonth, ValueError) as exc:
+        _fail(exc)
+    return month, url, ctx["run_id"]
 
 
 def _no_retry(step, *args):  # noqa: ANN001, ANN202
@@ -38,16 +83,26 @@ def _no_retry(step, *args):  # noqa: ANN001, ANN202
 
     The same bytes give the same verdict on a retry, so retrying only delays the message.
     """
-    from airflow.sdk.exceptions import AirflowFailException
-
     from fangpin.errors import NotRetryable
     from fangpin.load import FeedRejected
+    from fangpin.orchestration.dag_support import BuildNotOurs
     from fangpin.warehouse.pseudonym_key import PseudonymKeyError
 
     try:
         return step(*args)
-    except (NotRetryable, FeedRejected, PseudonymKeyError) as exc:
-        raise AirflowFailException(str(exc)) from exc
+    except (NotRetryable, FeedRejected, BuildNotOurs, PseudonymKeyError) as exc:
+        _fail(exc)
+
+
+def _building(step, url: str, month, run_id: str, *, check_stamp: bool):  # noqa: ANN001, ANN202
+    """Run a building step under the writer lock; audit/publish only on this run's build."""
+    from fangpin.orchestration.dag_support import check_build_is_ours
+    from fangpin.warehouse.writer_lock import writer_lock
+
+    with writer_lock(url, f"fangpin_monthly {run_id} {month:%Y-%m}"):
+        if check_stamp:
+            _no_retry(check_build_is_ours, url, month, run_id)
+        return _no_retry(step, url, month, run_id)
 
 
 def _report_rejection(line: str) -> None:
@@ -65,49 +120,96 @@ def _landing() -> str:
     return get_current_context()["params"]["landing"]
 
 
+def _sensor_settings(context) -> None:  # noqa: ANN001
+    """Poke interval and timeout of ``wait_for_registry`` come from the run's params."""
+    params, sensor = context["params"], context["task"]
+    sensor.poke_interval = float(params["poke_interval_seconds"])
+    sensor.timeout = float(params["wait_timeout_hours"]) * 3600
+
+
+def _notify(context) -> None:  # noqa: ANN001
+    from fangpin.orchestration.notify import on_task_failure
+
+    on_task_failure(context)
+
+
 @dag(
     dag_id="fangpin_monthly",
     schedule="0 3 6 * *",
     start_date=pendulum.datetime(2021, 1, 1, tz="Asia/Shanghai"),
     catchup=False,
-    max_active_runs=1,
+    is_paused_upon_creation=True,
+    max_active_runs=MAX_ACTIVE_RUNS,
     tags=["fangpin"],
     doc_md=__doc__,
-    default_args={"retries": RETRIES, "retry_delay": timedelta(seconds=30)},
+    default_args={
+        "retries": RETRIES,
+        "retry_delay": timedelta(seconds=30),
+        "on_failure_callback": _notify,
+    },
     params={
         "month": Param(
             None,
             type=["null", "string"],
             pattern=r"^\d{4}-\d{2}$",
-            description="Month to build, YYYY-MM; default: the month before the run",
+            description="Month to build, YYYY-MM; default: the month before a scheduled run, "
+            "or the latest month with a registry in the landing area for a manual run",
         ),
         "wait_for_feeds": Param(
             True,
             type="boolean",
-            description="Wait for a late registry (scheduled runs) or fail at once (backfills)",
+            description="Wait for a late registry, or fail at once (backfill runs never wait)",
         ),
         "landing": Param(
             DEFAULT_LANDING,
             type="string",
-            description="Landing area holding <YYYY-MM>/<feed>/ files",
+            description="Landing area holding <YYYY-MM>/<feed>/ files (must exist)",
+        ),
+        "poke_interval_seconds": Param(
+            600, type="integer", minimum=5,
+            description="How often wait_for_registry looks for a late registry",
+        ),
+        "wait_timeout_hours": Param(
+            240, type="number", minimum=0,
+            description="How long wait_for_registry waits before the run fails",
         ),
     },
 )
 def fangpin_monthly() -> None:
-    @task.sensor(mode="reschedule", poke_interval=600, timeout=timedelta(days=10).total_seconds())
+    @task.sensor(mode="reschedule", poke_interval=600, timeout=timedelta(days=10).total_seconds(),
+                 retries=0, pre_execute=_sensor_settings)
     def wait_for_registry() -> bool:
-        """Hold no worker slot while the registry is late: re-check every ten minutes.
+        """Hold no worker slot while the registry is late (params: poke interval, timeout).
 
-        With ``wait_for_feeds`` off (backfills of files already landed) a missing registry
-        fails the run at once instead of waiting.
+        A landing folder that does not exist fails at once; with ``wait_for_feeds`` off
+        (backfills of files already landed) a missing registry fails the run at once too.
         """
         from pathlib import Path
 
         from fangpin.monthly import check_registry
+        from fangpin.orchestration.dag_support import LandingMissing, check_landing, is_backfill
 
+        try:
+            landing = check_landing(Path(_landing()))
+        except LandingMissing as exc:
+            _fail(exc)
         month, url, run_id = _month_and_url()
-        wait = bool(get_current_context()["params"].get("wait_for_feeds", True))
-        return _no_retry(check_registry, url, Path(_landing()), month, run_id, wait)
+        ctx = get_current_context()
+        wait = bool(ctx["params"].get("wait_for_feeds", True)) and not is_backfill(ctx["dag_run"])
+        return _no_retry(check_registry, url, landing, month, run_id, wait)
+
+    @task.sensor(mode="reschedule", poke_interval=10, timeout=timedelta(days=1).total_seconds(),
+                 retries=0)
+    def wait_for_earlier_month() -> bool:
+        """A backfill run builds after the run before it has finished (in order, one by one)."""
+        from fangpin.orchestration.dag_support import EarlierMonthFailed, earlier_month_verdict
+
+        ctx = get_current_context()
+        try:
+            verdict = earlier_month_verdict(ctx["dag_run"], ctx["ti"].get_previous_dagrun())
+        except EarlierMonthFailed as exc:
+            _fail(exc)
+        return verdict == "go"
 
     @task(retries=0)
     def prepare() -> list[str]:
@@ -118,7 +220,7 @@ def fangpin_monthly() -> None:
         month, url, run_id = _month_and_url()
         return _no_retry(prepare_month, url, Path(_landing()), month, run_id)
 
-    @task(max_active_tis_per_dagrun=2)
+    @task(max_active_tis_per_dagrun=LOAD_CAP)
     def load(feed: str) -> dict:
         """Load one feed; a rejected file ends the task successfully, and says so.
 
@@ -135,31 +237,41 @@ def fangpin_monthly() -> None:
             _report_rejection(result["line"])
         return result
 
-    @task
+    @task(pool=BUILD_POOL, priority_weight=10, weight_rule="absolute")
     def transform(_loaded: list[dict]) -> None:
         from fangpin.monthly import transform as build
+        from fangpin.orchestration.dag_support import stamp_build
 
         month, url, run_id = _month_and_url()
-        _no_retry(build, url, month, run_id)
 
-    @task(retries=0)
+        def build_and_stamp(url: str, month, run_id: str) -> None:  # noqa: ANN001
+            build(url, month, run_id)
+            stamp_build(url, month, run_id)
+
+        _building(build_and_stamp, url, month, run_id, check_stamp=False)
+
+    @task(retries=0, pool=BUILD_POOL, priority_weight=20, weight_rule="absolute")
     def audit() -> dict:
         from fangpin.monthly import audit as audit_build
 
         month, url, run_id = _month_and_url()
-        return _no_retry(audit_build, url, month, run_id)
+        return _building(audit_build, url, month, run_id, check_stamp=True)
 
-    @task
+    @task(pool=BUILD_POOL, priority_weight=30, weight_rule="absolute", outlets=[MARTS])
     def publish(_audit: dict) -> None:
         from fangpin.monthly import publish as publish_build
 
         month, url, run_id = _month_and_url()
-        _no_retry(publish_build, url, month, run_id)
+        _building(publish_build, url, month, run_id, check_stamp=True)
+        get_current_context()["outlet_events"][MARTS].extra = {
+            "month": f"{month:%Y-%m}", "run_id": run_id,
+        }
 
     feeds = prepare()
     wait_for_registry() >> feeds
     loaded = load.expand(feed=feeds)
     built = transform(loaded)
+    feeds >> wait_for_earlier_month() >> built
     checked = audit()
     built >> checked
     publish(checked)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -274,16 +273,10 @@ def cmd_policy(args: argparse.Namespace) -> int:
 
 
 def cmd_airflow(args: argparse.Namespace) -> int:
-    """Run an ``airflow`` command with Fangpin's Airflow configuration (UI, backfills …)."""
-    from fangpin.orchestration import airflow_env
-    from fangpin.warehouse.connection import warehouse_url
+    """Airflow with Fangpin's configuration: ``init``, ``standalone``, ``worker`` or any command."""
+    from fangpin.orchestration.airflow_cli import main as airflow_main
 
-    url = warehouse_url()
-    env = {**os.environ, **airflow_env.environment(url)}
-    airflow_env.migrate(url)
-    airflow = str(Path(sys.executable).with_name("airflow"))
-    os.execvpe(airflow, [airflow, *args.airflow_args], env)
-    return 0  # pragma: no cover - exec does not return
+    return airflow_main(list(args.airflow_args))
 
 
 def cmd_login(args: argparse.Namespace) -> int:
@@ -408,7 +401,11 @@ def build_parser() -> argparse.ArgumentParser:
         a.add_argument("file")
     p.set_defaults(func=cmd_policy)
 
-    p = sub.add_parser("airflow", help="run an airflow command with Fangpin's configuration")
+    p = sub.add_parser(
+        "airflow",
+        help="Airflow with Fangpin's configuration: init | standalone [--port P] | "
+        "worker --name N --log-port P | any airflow command",
+    )
     p.add_argument("airflow_args", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_airflow)
     return parser

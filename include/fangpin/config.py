@@ -45,6 +45,12 @@ def configured_warehouse_url() -> str | None:
     return url or None
 
 
+def is_deployed() -> bool:
+    """Whether this process is part of a deployment (``FANGPIN_DEPLOYED=1``): an Airflow
+    component or a task it runs, which must use the configured warehouse and nothing else."""
+    return os.environ.get("FANGPIN_DEPLOYED", "").strip().lower() in ("1", "true", "yes")
+
+
 def configured_pseudonym_key() -> str | None:
     """The pseudonym key the operator configured, or ``None``: then the warehouse's own is used.
 

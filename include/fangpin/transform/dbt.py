@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -38,15 +39,42 @@ def dbt_executable() -> str:
     return str(candidate) if candidate.exists() else "dbt"
 
 
+def run_folders(month: date | None, run_id: str) -> tuple[Path, Path]:
+    """A run's own dbt target and log folders: ``target/runs/<month>/<run>`` and ``logs/…``.
+
+    Two runs (two months of a backfill, a rerun beside a scheduled run, two workers sharing
+    the checkout) never write each other's ``manifest.json``, compiled SQL or ``dbt.log``.
+    """
+    project = dbt_project_dir()
+    slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", run_id)[:120]
+    sub = Path("runs") / (f"{month:%Y-%m}" if month else "any") / slug
+    return project / "target" / sub, project / "logs" / sub
+
+
 def run_dbt(
-    url: str, args: list[str], month: date | None = None, extra_vars: dict | None = None
+    url: str,
+    args: list[str],
+    month: date | None = None,
+    extra_vars: dict | None = None,
+    run_id: str | None = None,
 ) -> DbtResult:
-    """Run one dbt command with the warehouse connection and the month as vars."""
+    """Run one dbt command with the warehouse connection and the month as vars.
+
+    With ``run_id``, dbt writes into the run's own folders (:func:`run_folders`) unless the
+    caller chose folders itself (``DBT_TARGET_PATH`` / ``DBT_LOG_PATH``, as tests and the
+    benchmark do).
+    """
     project = dbt_project_dir()
     vars_: dict[str, str] = dict(extra_vars or {})
     if month is not None:
         vars_["month"] = month.isoformat()
     cmd = [dbt_executable(), *args, "--project-dir", str(project), "--profiles-dir", str(project)]
+    if run_id is not None:
+        target, logs = run_folders(month, run_id)
+        if not os.environ.get("DBT_TARGET_PATH"):
+            cmd += ["--target-path", str(target)]
+        if not os.environ.get("DBT_LOG_PATH"):
+            cmd += ["--log-path", str(logs)]
     if vars_:
         cmd += ["--vars", _yaml_inline(vars_)]
     env = {**os.environ, **dbt_env(url), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
@@ -76,7 +104,10 @@ def dbt_build(
         args += ["--select", select]
     if full_refresh:
         args.append("--full-refresh")
-    return run_dbt(url, args, month=month, extra_vars={"run_id": run_id} if run_id else None)
+    return run_dbt(
+        url, args, month=month, extra_vars={"run_id": run_id} if run_id else None,
+        run_id=run_id,
+    )
 
 
 def _die_with_parent() -> None:

@@ -9,14 +9,28 @@ from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 import psycopg
 
-from fangpin.config import batch_work_mem, configured_warehouse_url
+from fangpin.config import batch_work_mem, configured_warehouse_url, is_deployed
+
+
+class WarehouseNotConfigured(RuntimeError):
+    """A deployed process has no ``WAREHOUSE_URL``: it must not invent a warehouse of its own."""
 
 
 def warehouse_url() -> str:
-    """The warehouse to use, starting the embedded cluster when none is configured."""
+    """The warehouse to use, starting the embedded cluster when none is configured.
+
+    Never in a deployed process (``FANGPIN_DEPLOYED=1``, set for every Airflow component):
+    an embedded cluster there would be a private warehouse that loads and publishes where
+    nobody looks, so a worker without ``WAREHOUSE_URL`` fails at once instead.
+    """
     url = configured_warehouse_url()
     if url:
         return normalise_url(url)
+    if is_deployed():
+        raise WarehouseNotConfigured(
+            "WAREHOUSE_URL is not set in this deployed process (FANGPIN_DEPLOYED=1): set it to "
+            "the warehouse every worker shares; an embedded warehouse is never started here"
+        )
     from fangpin.warehouse import embedded
 
     return embedded.default().start()
