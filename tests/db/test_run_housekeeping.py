@@ -162,6 +162,24 @@ def test_an_unchanged_month_asked_for_is_rebuilt_alone(three_months):  # noqa: A
     assert "asked for" in plans[0].reason
 
 
+def test_a_month_asked_for_builds_the_unpublished_months_before_it_first(
+    warehouse_db: str, tmp_path: Path,
+):
+    """``--months 2021-03`` with January published and February never built: February is
+    built first, so March is never published with a hole before it."""
+    for month in (JAN, FEB, MAR):
+        _loaded(warehouse_db, month, "registry_households",
+                _deliver(tmp_path, month, "registry_households", f"{month}"))
+    _published(warehouse_db, [JAN])
+
+    plans = plan_months(warehouse_db, tmp_path, [MAR])
+
+    assert _actions(plans) == [("2021-02", "build"), ("2021-03", "build")]
+    assert "no month is published with an earlier month of the landing area missing" in (
+        plans[0].reason
+    )
+
+
 def test_a_file_rejected_before_changes_nothing(three_months):  # noqa: ANN001
     url, landing = three_months
     _loaded(url, FEB, "housing", _deliver(landing, FEB, "housing", "bad bytes"), "rejected")

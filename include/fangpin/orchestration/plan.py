@@ -14,6 +14,9 @@ again, in order. A month is:
   was built (a correction loaded by a run that stopped before reaching this month): rebuilt;
 - **asked for** when named with ``--months`` although unchanged: rebuilt on its own (the
   same bytes build the same rows, so the later months stay as they are);
+- **before a month to build** and not published yet (``--months 2021-02`` when 2021-01 of
+  the landing area was never built): built first, so no month is published with a hole
+  before it;
 - otherwise **unchanged**: skipped, and said so.
 
 The earliest new, changed or stale month rebuilds every published month after it, whether
@@ -69,6 +72,13 @@ def plan_months(url: str, landing: Path, selected: list[date] | None) -> list[Mo
         reason = _dirty(month, landing, published, deliveries)
         if reason:
             why[month] = reason
+    last = max(why, default=None)
+    for month in in_landing:  # no month is published with an unbuilt month before it
+        if last is not None and month < last and month not in published and month not in why:
+            why[month] = (
+                f"not published yet, and {last:%Y-%m} is to be built after it (no month is "
+                "published with an earlier month of the landing area missing)"
+            )
     first = min(why, default=None)
     if first is not None:
         for month in sorted(m for m in published if m > first and m not in why):
