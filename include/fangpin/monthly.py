@@ -19,6 +19,7 @@ import logging
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import TypeVar
@@ -86,8 +87,17 @@ def record(url: str, run_id: str, month: date, stage: str, status: str, detail: 
         )
 
 
+@dataclass
+class StageEnd:
+    """How a stage ends when it does not fail: ``succeeded`` unless the body says otherwise
+    (a load whose file was rejected ends ``rejected``, with the line saying why)."""
+
+    status: str = "succeeded"
+    detail: str = ""
+
+
 @contextmanager
-def stage(url: str, run_id: str, month: date, name: str) -> Iterator[None]:
+def stage(url: str, run_id: str, month: date, name: str) -> Iterator[StageEnd]:
     """Record a stage's start, success or failure; failures carry month and stage in the message.
 
     The stage holds the writer lock (see the module's docstring) around both records, waiting
@@ -99,18 +109,19 @@ def stage(url: str, run_id: str, month: date, name: str) -> Iterator[None]:
 
     shared = name in SHARED_STAGES or name.startswith("load:")
     who = f"{name} {month:%Y-%m} run {run_id}"
+    end = StageEnd()
     with writer_lock(url, who, wait_seconds=None, shared=shared):
         _current.update(month=month, stage=name)
         record(url, run_id, month, name, "started")
         try:
             ensure_key_matches(url)
-            yield
+            yield end
         except Exception as exc:
             cause = f"{type(exc).__name__}: {exc}"
             record(url, run_id, month, name, "failed", cause)
             log.error("month %s, stage %s failed: %s", f"{month:%Y-%m}", name, cause)
             raise
-        record(url, run_id, month, name, "succeeded")
+        record(url, run_id, month, name, end.status, end.detail)
         _current.clear()
 
 
@@ -193,26 +204,18 @@ def load(url: str, landing: Path, month: date, feed: str, run_id: str) -> dict:
     from fangpin.load import FeedRejected, load_feed_month
     from fangpin.load.rejections import rejection
 
-    name = f"load:{feed}"
-    record(url, run_id, month, name, "started")
-    try:
-        result = load_feed_month(url, landing, month, feed, run_id=run_id)
-    except FeedRejected as exc:
-        found = rejection(url, feed, month, exc.file_name or "?", str(exc), run_id)
-        if found.month_not_built:
-            cause = f"{month:%Y-%m}: the month is not built: {found.line()}"
-            record(url, run_id, month, name, "failed", cause)
-            log.error("month %s, stage %s failed: %s", f"{month:%Y-%m}", name, cause)
-            raise StageFailed(cause) from exc
-        record(url, run_id, month, name, "rejected", found.line())
-        log.warning("%s", found.line())
-        return found.as_result()
-    except Exception as exc:
-        cause = f"{type(exc).__name__}: {exc}"
-        record(url, run_id, month, name, "failed", cause)
-        log.error("month %s, stage %s failed: %s", f"{month:%Y-%m}", name, cause)
-        raise
-    record(url, run_id, month, name, "succeeded")
+    with stage(url, run_id, month, f"load:{feed}") as end:
+        try:
+            result = load_feed_month(url, landing, month, feed, run_id=run_id)
+        except FeedRejected as exc:
+            found = rejection(url, feed, month, exc.file_name or "?", str(exc), run_id)
+            if found.month_not_built:
+                raise StageFailed(
+                    f"{month:%Y-%m}: the month is not built: {found.line()}"
+                ) from exc
+            end.status, end.detail = "rejected", found.line()
+            log.warning("%s", found.line())
+            return found.as_result()
     return _as_dict(result)
 
 

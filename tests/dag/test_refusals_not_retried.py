@@ -38,6 +38,20 @@ def test_a_refusal_fails_the_task_without_retries(refusal: str) -> None:
         _dag_module()._no_retry(step)
 
 
-def test_the_publish_task_goes_through_the_no_retry_mapping() -> None:
+def test_the_publish_task_goes_through_the_no_retry_mapping(warehouse_db: str) -> None:
+    """The publish task runs its step through ``_building`` (writer lock, then ``_no_retry``):
+    a refusal raised there ends the task for good."""
+    from datetime import date
+
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from fangpin.publish import PublishRefused
+
     source = DAG_FILE.read_text(encoding="utf-8")
-    assert "_no_retry(publish_build, url, month, run_id)" in source
+    assert "_building(publish_build, url, month, run_id, check_stamp=True)" in source
+
+    def refused(url: str, month: date, run_id: str) -> None:
+        raise PublishRefused(f"{month:%Y-%m}: publish refused: x")
+
+    with pytest.raises(AirflowFailException, match="2021-03: publish refused"):
+        _dag_module()._building(refused, warehouse_db, date(2021, 3, 1), "r", check_stamp=False)

@@ -40,12 +40,22 @@ _APPEND = """
 
 def metadata_libpq_url() -> str | None:
     """The metadata database as a libpq URL, when it is a PostgreSQL one we can reach."""
-    url = os.environ.get("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", "")
+    url = os.environ.get("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", "") or _configured_metadata_url()
     for prefix in ("postgresql+psycopg2://", "postgresql+psycopg://", "postgresql://",
                    "postgres://"):
         if url.startswith(prefix):
             return "postgresql://" + url[len(prefix):]
     return None
+
+
+def _configured_metadata_url() -> str:
+    """Airflow's own setting when it is not in the environment (the generated airflow.cfg)."""
+    try:
+        from airflow.configuration import conf
+
+        return conf.get("database", "sql_alchemy_conn", fallback="") or ""
+    except Exception:  # noqa: BLE001 - a note is a courtesy; no configuration, no note
+        return ""
 
 
 def add_run_note(dag_id: str, run_id: str, line: str) -> bool:
