@@ -10,7 +10,7 @@ DEMO_HOUSEHOLDS ?= 3000
 DEMO_MONTHS ?= 2021-01..2021-03
 SIZES ?= 10000 100000 1000000
 
-.PHONY: help install demo test test-deploy test-fast lint bench bench-small clean warehouse-stop docs
+.PHONY: help install demo test test-faults test-deploy test-fast lint bench bench-small clean warehouse-stop docs
 
 help:
 	@echo "make demo   - warehouse up, generate a province, run every month, print the scorecard"
@@ -43,14 +43,18 @@ demo: $(STAMP)
 test: $(STAMP)
 	bash scripts/ensure-chromium.sh
 	$(BIN)/ruff check include dags tests
-	$(BIN)/pytest -ra -p no:cacheprovider -m "not deploy"
+	$(BIN)/pytest -ra -p no:cacheprovider -m "not deploy and not faults"
+
+# The fault suite: kill -9 at every stage, a killed postmaster, concurrent runs, reruns.
+test-faults: $(STAMP)
+	$(BIN)/pytest -ra -p no:cacheprovider -m faults tests/faults
 
 # Real Airflow deployments (LocalExecutor, CeleryExecutor on Redis db 7, a backfill): ~12 min.
 test-deploy: $(STAMP)
 	$(BIN)/pytest -ra -p no:cacheprovider -m deploy tests/deploy
 
 test-fast: $(STAMP)
-	$(BIN)/pytest -ra -m "not slow and not deploy"
+	$(BIN)/pytest -ra -m "not slow and not deploy and not faults"
 
 lint: $(STAMP)
 	$(BIN)/ruff check include dags tests

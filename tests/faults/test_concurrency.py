@@ -13,7 +13,7 @@ import time
 import pytest
 from faultkit import MONTHS, Warehouse, assert_one_line, open_stages, published_months
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.faults]
 JAN, FEB, MAR = MONTHS
 
 

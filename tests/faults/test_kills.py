@@ -20,7 +20,7 @@ from faultkit import (  # noqa: F401 - landing and warehouse are fixtures
     sessions_besides_ours,
 )
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.faults]
 JAN, FEB = MONTHS[0], MONTHS[1]
 
 

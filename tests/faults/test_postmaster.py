@@ -23,7 +23,7 @@ from faultkit import (
 
 from fangpin.warehouse.embedded import EmbeddedWarehouse
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.faults]
 
 
 def _postmaster_pid(cluster: EmbeddedWarehouse) -> int:

@@ -22,7 +22,7 @@ from faultkit import (
     published_months,
 )
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.faults]
 JAN, FEB, MAR = MONTHS
 TIMES: dict[str, float] = {}
 
