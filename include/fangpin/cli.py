@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -221,9 +222,12 @@ def cmd_scorecard(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from fangpin.report import write_report
+    from fangpin.report.scorecard import require_published
     from fangpin.warehouse.connection import warehouse_url
 
-    path = write_report(warehouse_url(), args.month, Path(args.out))
+    url = warehouse_url()
+    require_published(url, args.month)
+    path = write_report(url, args.month, Path(args.out))
     print(f"report written: {path}")
     return 0
 
@@ -321,27 +325,30 @@ def cmd_key(_args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="fangpin", description=__doc__)
-    parser.add_argument("-v", "--verbose", action="store_true")
+    parser = argparse.ArgumentParser(prog="fangpin", description=(__doc__ or "").replace("``", ""))
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="show the libraries' own log lines (Airflow, dbt, Great Expectations)")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("warehouse", help="the embedded PostgreSQL (when WAREHOUSE_URL is unset)")
-    p.add_argument("action", choices=["start", "stop", "status", "url"])
+    p.add_argument("action", choices=["start", "stop", "status", "url"],
+                   help="start or stop the cluster, show its state, or print its URL")
     p.set_defaults(func=cmd_warehouse)
 
     p = sub.add_parser("setup", help="create schemas, ops tables, raw tables and roles")
     p.set_defaults(func=cmd_setup)
 
     p = sub.add_parser("synth", help="write a generated province's feeds into a landing area")
-    p.add_argument("--households", type=int, default=3000)
-    p.add_argument("--months", type=month_range, default=month_range("2021-01..2021-03"))
-    p.add_argument("--seed", type=int, default=20211)
+    p.add_argument("--households", type=int, default=3000, help="households in the province")
+    p.add_argument("--months", type=month_range, default=month_range("2021-01..2021-03"),
+                   help="months to write, YYYY-MM or A..B")
+    p.add_argument("--seed", type=int, default=20211, help="the same seed writes the same files")
     p.add_argument("--messy", type=float, default=0.0, help="share of messy forms, 0..1")
-    p.add_argument("--out", required=True)
+    p.add_argument("--out", required=True, help="the landing area to write")
     p.set_defaults(func=cmd_synth)
 
     p = sub.add_parser("run", help="run fangpin_monthly for each month of a landing area")
-    p.add_argument("--landing", required=True)
+    p.add_argument("--landing", required=True, help="landing area: <YYYY-MM>/<feed>/ files")
     p.add_argument("--months", type=month_range, default=None,
                    help="only these months (YYYY-MM or A..B), rebuilt even if unchanged")
     p.add_argument("--wait", action="store_true",
@@ -353,14 +360,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("audit", help="run the quality gate on the build alone")
-    p.add_argument("--month", type=_month, required=True)
+    p.add_argument("--month", type=_month, required=True, help="the month built, YYYY-MM")
     p.add_argument("--wait", type=float, default=None, metavar="SECONDS",
                    help="give up after this long if another writer holds the warehouse")
     p.set_defaults(func=cmd_audit)
 
     p = sub.add_parser("publish", help="publish the audited build, or roll back")
-    p.add_argument("--month", type=_month)
-    p.add_argument("--rollback", action="store_true")
+    p.add_argument("--month", type=_month, help="the month of the audited build, YYYY-MM")
+    p.add_argument("--rollback", action="store_true",
+                   help="put the previous marts back (run twice: forward again)")
     p.add_argument("--wait", type=float, default=None, metavar="SECONDS",
                    help="give up after this long if another writer holds the warehouse")
     p.set_defaults(func=cmd_publish)
@@ -369,13 +377,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_status)
 
     p = sub.add_parser("scorecard", help="print the published county scorecard")
-    p.add_argument("--month", type=_month, default=None)
-    p.add_argument("--limit", type=int, default=40)
+    p.add_argument("--month", type=_month, default=None,
+                   help="a published month, YYYY-MM (default: the latest)")
+    p.add_argument("--limit", type=int, default=40, help="at most this many counties")
     p.set_defaults(func=cmd_scorecard)
 
     p = sub.add_parser("report", help="write the HTML evaluation report")
-    p.add_argument("--month", type=_month, required=True)
-    p.add_argument("--out", default="out/report.html")
+    p.add_argument("--month", type=_month, required=True, help="a published month, YYYY-MM")
+    p.add_argument("--out", default="out/report.html", help="file or folder to write")
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("login", help="create a login in a reader role (password in a 0600 file)")
@@ -393,12 +402,12 @@ def build_parser() -> argparse.ArgumentParser:
     for action, text in (("show", "print the table in force"),
                          ("reset", "drop the import: the shipped seed is in force again")):
         a = actions.add_parser(action, help=text)
-        a.add_argument("name")
+        a.add_argument("name", help="a policy table (fangpin policy list)")
     for action, text in (("export", "write the table in force as CSV"),
                          ("import", "validate a CSV whole and make it the table in force")):
         a = actions.add_parser(action, help=text)
-        a.add_argument("name")
-        a.add_argument("file")
+        a.add_argument("name", help="a policy table (fangpin policy list)")
+        a.add_argument("file", help="CSV file")
     p.set_defaults(func=cmd_policy)
 
     p = sub.add_parser(
@@ -406,7 +415,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="Airflow with Fangpin's configuration: init | standalone [--port P] | "
         "worker --name N --log-port P | any airflow command",
     )
-    p.add_argument("airflow_args", nargs=argparse.REMAINDER)
+    p.add_argument("airflow_args", nargs=argparse.REMAINDER, help="the airflow command")
     p.set_defaults(func=cmd_airflow)
     return parser
 
@@ -417,6 +426,7 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    from fangpin.report.scorecard import MonthNotPublished
     from fangpin.warehouse.writer_lock import WarehouseBusy
 
     try:
@@ -424,6 +434,13 @@ def main(argv: list[str] | None = None) -> int:
     except WarehouseBusy as busy:
         print(f"fangpin {args.command} stopped: {busy}", file=sys.stderr)
         return EXIT_BUSY
+    except MonthNotPublished as missing:
+        print(f"fangpin {args.command}: {missing}", file=sys.stderr)
+        return EXIT_FAILED
+    except BrokenPipeError:
+        # `fangpin scorecard | head`: the reader has gone; say nothing more, not even at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

@@ -118,9 +118,11 @@ _LOADS = """
 _AUDITS = """
     select run_id, max(month),
            case when bool_and(passed or severity <> 'blocking') then 'passed' else 'refused' end,
-           format('%%s checks, %%s blocking failed, %%s warnings', count(*),
+           format('%%s checks, %%s blocking failed, %%s warning(s)%%s', count(*),
                   count(*) filter (where not passed and severity = 'blocking'),
-                  count(*) filter (where not passed and severity = 'warning')),
+                  count(*) filter (where not passed and severity = 'warning'),
+                  coalesce(': ' || string_agg(distinct suite || '/' || check_name, ', ')
+                                   filter (where not passed and severity = 'warning'), '')),
            max(checked_at)
     from ops.audit_result
     group by run_id

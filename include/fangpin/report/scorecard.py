@@ -37,10 +37,37 @@ _HEAD = (
 )
 
 
-def latest_month(url: str) -> date | None:
+class MonthNotPublished(LookupError):
+    """A month the user asked for is not in ``marts``; the message names what is."""
+
+
+def published_months(url: str) -> list[date]:
+    """The months ``marts`` holds (empty when nothing is published)."""
     with connect(url) as conn:
-        row = conn.execute("select max(month) from marts.mart_county_scorecard").fetchone()
-    return row[0] if row else None
+        if conn.execute("select to_regclass('marts.mart_county_scorecard')").fetchone()[0] is None:
+            return []
+        rows = conn.execute(
+            "select distinct month from marts.mart_county_scorecard order by month"
+        ).fetchall()
+    return [r[0] for r in rows]
+
+
+def require_published(url: str, month: date) -> None:
+    """Raise :class:`MonthNotPublished` naming the published months when ``month`` is not."""
+    months = published_months(url)
+    if month in months:
+        return
+    if not months:
+        raise MonthNotPublished(f"{month:%Y-%m} is not published: nothing is published yet")
+    raise MonthNotPublished(
+        f"{month:%Y-%m} is not published; the latest published month is {months[-1]:%Y-%m} "
+        f"(published: {months[0]:%Y-%m}..{months[-1]:%Y-%m}, {len(months)} month(s))"
+    )
+
+
+def latest_month(url: str) -> date | None:
+    months = published_months(url)
+    return months[-1] if months else None
 
 
 def scorecard_rows(url: str, month: date, limit: int = 40) -> list[tuple]:
@@ -76,6 +103,8 @@ def format_scorecard(rows: list[tuple], month: date) -> str:
 
 
 def print_scorecard(url: str, month: date | None = None, limit: int = 40) -> None:
+    if month is not None:
+        require_published(url, month)
     month = month or latest_month(url)
     if month is None:
         print("nothing published yet: marts.mart_county_scorecard is empty")
