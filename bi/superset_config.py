@@ -21,6 +21,9 @@ FEATURE_FLAGS = {
     "DASHBOARD_NATIVE_FILTERS": True,
     "DASHBOARD_CROSS_FILTERS": False,
     "ENABLE_TEMPLATE_PROCESSING": False,
+    # Render every chart of a dashboard at once, not only those scrolled into view: a
+    # screenshot (and a printed page) then shows the whole dashboard.
+    "DASHBOARD_VIRTUALIZATION": False,
 }
 SCARF_ANALYTICS = False
 TALISMAN_ENABLED = False

@@ -41,8 +41,13 @@ def build_bundle(
     dashboards: list[Dashboard],
     database_uri: str,
     read_table: TableReader,
+    latest: dict[str, str] | None = None,
 ) -> bytes:
-    """The ZIP bytes. ``database_uri`` carries the BI login's password: keep the file 0600."""
+    """The ZIP bytes. ``database_uri`` carries the BI login's password: keep the file 0600.
+
+    ``latest`` maps ``dataset.column`` to its latest value: the default of a ``latest`` filter
+    (the newest published month), fixed at import, so ``make bi`` again after a publish.
+    """
     files: dict[str, dict[str, Any]] = {
         "metadata.yaml": {"version": VERSION, "type": "Dashboard",
                           "timestamp": datetime.now(UTC).isoformat()},
@@ -56,7 +61,7 @@ def build_bundle(
     for board in dashboards:
         for name, chart in board.charts.items():
             files[f"charts/{name}.yaml"] = chart_yaml(name, chart, datasets[chart["dataset"]])
-        files[f"dashboards/{board.name}.yaml"] = dashboard_yaml(board)
+        files[f"dashboards/{board.name}.yaml"] = dashboard_yaml(board, latest or {})
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
         for path, body in files.items():
@@ -141,7 +146,7 @@ def chart_yaml(name: str, chart: dict[str, Any], dataset: Dataset) -> dict[str, 
     }
 
 
-def dashboard_yaml(board: Dashboard) -> dict[str, Any]:
+def dashboard_yaml(board: Dashboard, latest: dict[str, str]) -> dict[str, Any]:
     chart_ids = {name: index for index, name in enumerate(board.charts, start=1)}
     return {
         "dashboard_title": board.title,
@@ -160,7 +165,7 @@ def dashboard_yaml(board: Dashboard) -> dict[str, Any]:
             "default_filters": "{}",
             "chart_configuration": {},
             "native_filter_configuration": [
-                _native_filter(board.name, flt, chart_ids) for flt in board.filters
+                _native_filter(board.name, flt, chart_ids, latest) for flt in board.filters
             ],
         },
         "version": VERSION,
@@ -277,7 +282,13 @@ def _where(expression: str | None) -> list[dict[str, Any]]:
              "filterOptionName": "filter_" + object_uuid("filter", expression)[:8]}]
 
 
-def _native_filter(board: str, flt: Filter, chart_ids: dict[str, int]) -> dict[str, Any]:
+def _native_filter(board: str, flt: Filter, chart_ids: dict[str, int],
+                   latest: dict[str, str]) -> dict[str, Any]:
+    default = latest.get(f"{flt.dataset}.{flt.column}") if flt.latest else None
+    mask: dict[str, Any] = {"extraFormData": {}, "filterState": {}, "ownState": {}}
+    if default is not None:
+        mask = {"extraFormData": {"filters": [{"col": flt.column, "op": "IN", "val": [default]}]},
+                "filterState": {"value": [default], "label": default}, "ownState": {}}
     return {
         "id": f"NATIVE_FILTER-{object_uuid('filter', board + flt.column)[:10]}",
         "name": flt.name,
@@ -288,13 +299,13 @@ def _native_filter(board: str, flt: Filter, chart_ids: dict[str, int]) -> dict[s
                      "column": {"name": flt.column}}],
         "controlValues": {
             "enableEmptyFilter": flt.latest,
-            "defaultToFirstItem": flt.latest,
+            "defaultToFirstItem": False,
             "multiSelect": not flt.latest,
             "searchAllOptions": False,
             "inverseSelection": False,
             "sortAscending": not flt.latest,
         },
-        "defaultDataMask": {"extraFormData": {}, "filterState": {}, "ownState": {}},
+        "defaultDataMask": mask,
         "cascadeParentIds": [],
         "scope": {"rootPath": ["ROOT_ID"],
                   "excluded": [chart_ids[name] for name in flt.exclude]},

@@ -95,9 +95,14 @@ class Service:
         bi_url = bi_url or warehouse.login_url(
             self.warehouse_url, warehouse.bi_login(self.warehouse_url), self.secret("bi_password")
         )
+        latest = {
+            f"{flt.dataset}.{flt.column}": value
+            for board in dashboards for flt in board.filters if flt.latest
+            if (value := warehouse.latest_value(bi_url, datasets[flt.dataset], flt.column))
+        }
         data = bundle.build_bundle(
             datasets, dashboards, _psycopg2(bi_url),
-            lambda d: warehouse.table_info(bi_url, d.schema, d.table),
+            lambda d: warehouse.table_info(bi_url, d.schema, d.table), latest,
         )
         path = self.state / "dashboards.zip"
         _write_private(path, data)

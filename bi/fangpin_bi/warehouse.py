@@ -144,6 +144,18 @@ def check_readable(login_url_: str, dataset: Dataset) -> None:
                 raise DatasetRefused(f"dataset {dataset.name}: {exc}".strip()) from exc
 
 
+def latest_value(login_url_: str, dataset: Dataset, column: str) -> str | None:
+    """The largest value of a (calculated) column: the newest month a filter defaults to."""
+    body = dataset.calculated.get(column)
+    expression = sql.SQL(body["expression"]) if body else sql.Identifier(column)
+    query = sql.SQL("select max({}) from {}").format(
+        expression, sql.Identifier(dataset.schema, dataset.table)
+    )
+    with psycopg.connect(login_url_, autocommit=True) as conn:
+        row = conn.execute(query).fetchone()
+    return None if row is None or row[0] is None else str(row[0])
+
+
 def table_info(url: str, schema: str, table: str) -> TableInfo:
     """Columns, types and comments from the catalog (dbt's ``persist_docs`` writes them)."""
     with psycopg.connect(url) as conn:
