@@ -2,7 +2,8 @@
 
 Everything that differs per installation is read from the state folder ``FANGPIN_BI_STATE``
 that ``python -m fangpin_bi start`` (``make bi``) prepares: the generated secret key and the
-metadata database's URL, both mode 0600. Nothing secret is written here, so this file is reviewed like code.
+metadata database's URL, both mode 0600. Nothing secret is written here, so this file is
+reviewed like code.
 """
 
 import os

@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 
 from fangpin.warehouse.connection import warehouse_url
-
 from fangpin_bi.service import ADMIN, REPO, Service, StartFailed
 from fangpin_bi.spec import SpecError
 from fangpin_bi.warehouse import DatasetRefused

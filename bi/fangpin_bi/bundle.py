@@ -208,7 +208,8 @@ def _metric_ref(ref: str | dict[str, str]) -> str | dict[str, Any]:
     if isinstance(ref, str):
         return ref
     return {"expressionType": "SQL", "sqlExpression": ref["expression"], "label": ref["label"],
-            "hasCustomLabel": True, "optionName": "metric_" + object_uuid("metric", ref["label"])[:8]}
+            "hasCustomLabel": True,
+            "optionName": "metric_" + object_uuid("metric", ref["label"])[:8]}
 
 
 def _metric_format(ref: str | dict[str, str], dataset: Dataset) -> str | None:

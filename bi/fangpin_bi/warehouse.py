@@ -22,7 +22,6 @@ from psycopg import sql
 
 from fangpin.warehouse.connection import database_name, normalise_url, with_database
 from fangpin.warehouse.roles import BI_READER
-
 from fangpin_bi.spec import PUBLISHED_SCHEMA, Dataset
 
 #: PostgreSQL truncates identifiers at 63 bytes; a login name must stay distinct.
@@ -94,7 +93,8 @@ def drop_bi(admin_url: str) -> None:
     """Drop the metadata database and both logins (tests clean up after themselves)."""
     meta, login = metadata_database(admin_url), bi_login(admin_url)
     with psycopg.connect(with_database(admin_url, "postgres"), autocommit=True) as conn:
-        conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(meta)))
+        drop = sql.SQL("drop database if exists {} with (force)")
+        conn.execute(drop.format(sql.Identifier(meta)))
         conn.execute(sql.SQL("drop role if exists {}").format(sql.Identifier(meta)))
     with psycopg.connect(admin_url, autocommit=True) as conn:
         # The login holds a grant in this database: drop what it owns and is granted first.

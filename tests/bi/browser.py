@@ -108,7 +108,8 @@ class Browser:
             self.errors.append(str(details.get("exception", {}).get("description", details))[:500])
         elif method == "Runtime.consoleAPICalled" and event["params"].get("type") == "error":
             args = event["params"].get("args", [])
-            self.errors.append(" ".join(str(a.get("value", a.get("description", ""))) for a in args)[:500])
+            text = " ".join(str(a.get("value", a.get("description", ""))) for a in args)
+            self.errors.append(text[:500])
 
     def _read(self, deadline: float) -> dict[str, Any]:
         while b"\0" not in self._buffer:
@@ -120,7 +121,8 @@ class Browser:
                 continue
             chunk = os.read(self._in, 1 << 20)
             if not chunk:
-                stderr = self.proc.stderr.read().decode(errors="replace") if self.proc.stderr else ""
+                raw = self.proc.stderr.read() if self.proc.stderr else b""
+                stderr = raw.decode(errors="replace")
                 raise BrowserError(f"chromium closed the pipe: {stderr[-2000:]}")
             self._buffer += chunk
         message, self._buffer = self._buffer.split(b"\0", 1)
