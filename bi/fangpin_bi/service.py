@@ -68,12 +68,15 @@ class Service:
         self.stop()
         self.state.mkdir(parents=True, exist_ok=True)
         self.state.chmod(0o700)
+        # A new secret key cannot read what an old one encrypted (the stored warehouse
+        # password): a metadata database left by a lost state folder is made again.
+        fresh = not (self.state / "secret_key").exists()
         self.secret("secret_key", 48)
         clock = time.perf_counter
         started = clock()
         bi_url = warehouse.ensure_bi_login(self.warehouse_url, self.secret("bi_password"))
         meta_url = warehouse.ensure_metadata_database(
-            self.warehouse_url, self.secret("metadata_password")
+            self.warehouse_url, self.secret("metadata_password"), recreate=fresh
         )
         _write_private(self.state / "metadata_uri", _psycopg2(meta_url))
         datasets = datasets if datasets is not None else spec.load_datasets()

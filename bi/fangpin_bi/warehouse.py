@@ -74,11 +74,17 @@ def ensure_bi_login(admin_url: str, password: str) -> str:
     return login_url(admin_url, login, password)
 
 
-def ensure_metadata_database(admin_url: str, password: str) -> str:
-    """Create Superset's metadata database and its owner; return the owner's URL to it."""
+def ensure_metadata_database(admin_url: str, password: str, recreate: bool = False) -> str:
+    """Create Superset's metadata database and its owner; return the owner's URL to it.
+
+    ``recreate`` drops an existing one first (its contents were encrypted with a lost key).
+    """
     name = metadata_database(admin_url)
     with psycopg.connect(with_database(admin_url, "postgres"), autocommit=True) as conn:
         _ensure_login(conn, name, password)
+        if recreate:
+            drop = sql.SQL("drop database if exists {} with (force)")
+            conn.execute(drop.format(sql.Identifier(name)))
         found = conn.execute("select 1 from pg_database where datname = %s", (name,)).fetchone()
         if not found:
             conn.execute(

@@ -33,6 +33,7 @@ def _e2e_fixtures():  # type: ignore[no-untyped-def]
     found = importlib.util.spec_from_file_location("fangpin_e2e_conftest", path)
     assert found and found.loader
     module = importlib.util.module_from_spec(found)
+    sys.modules[found.name] = module  # its dataclass looks itself up there
     found.loader.exec_module(module)
     return module
 
@@ -91,7 +92,9 @@ CHARTS_READY = f"""(() => {{
   const holders = {HOLDERS};
   if (holders.length < %d) return false;
   if (holders.some(h => h.querySelector('.loading, [data-test=loading-indicator]'))) return false;
-  if (holders.some(h => h.innerText.trim().split('\\n').length < 2)) return false;
+  const drawn = h => h.querySelector('canvas, svg, table') ||
+    h.innerText.trim().split('\\n').length >= 2;
+  if (!holders.every(drawn)) return false;
   return true;
 }})()"""
 CHART_CONTENT = f"""JSON.stringify({HOLDERS}.map(h => ({{
@@ -108,7 +111,12 @@ def open_dashboard(page: Browser, url: str, charts: int, timeout: float = 120) -
     no chart; a one-pixel change of the viewport makes it measure again.
     """
     page.goto(url)
-    page.wait_for("!!document.querySelector('[data-test=grid-container]')", what="the dashboard")
+    try:
+        page.wait_for("!!document.querySelector('[data-test=grid-container]')",
+                      what="the dashboard")
+    except BrowserError as exc:
+        shown = page.evaluate("location.href + ' ' + document.body.innerText.slice(0, 1500)")
+        raise BrowserError(f"{exc}; the page shows: {shown}; errors: {page.errors[-5:]}") from exc
     deadline = time.monotonic() + timeout
     nudge = 0
     while time.monotonic() < deadline:
