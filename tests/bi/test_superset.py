@@ -64,8 +64,10 @@ def test_a_key_county_shows_its_score_and_rank(
     charts = open_dashboard(browser, f"{superset.url()}/superset/dashboard/fangpin-key-counties/",
                             6)
     table = _chart(charts, "重点帮扶县得分与排名")
-    header = [h.split("\n")[-1].strip() for h in table["header"]]
+    # Headers read "排名 key_rank" (label, then code); the code is the last word.
+    header = [(re.findall(r"[a-z_]+", h) or [h])[-1] for h in table["header"]]
     rows = [dict(zip(header, row, strict=False)) for row in table["rows"]]
+    assert "county_code" in header, table["header"]
     assert len(rows) == n, "one row per key county of the newest month"
     row = next(r for r in rows if r["county_code"] == code)
     assert row["score"] == f"{score:.2f}"
