@@ -72,6 +72,8 @@ class Service:
         # password): a metadata database left by a lost state folder is made again.
         fresh = not (self.state / "secret_key").exists()
         self.secret("secret_key", 48)
+        if not self.log_file.exists():  # Superset's log may quote URLs: private too
+            _write_private(self.log_file, "")
         clock = time.perf_counter
         started = clock()
         bi_url = warehouse.ensure_bi_login(self.warehouse_url, self.secret("bi_password"))

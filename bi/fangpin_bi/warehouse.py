@@ -146,6 +146,11 @@ def check_readable(login_url_: str, dataset: Dataset) -> None:
                     f"dataset {dataset.name}: the BI login ({BI_READER}) may not read "
                     f"{dataset.schema}.{dataset.table}: {exc}".strip()
                 ) from exc
+            except psycopg.errors.UndefinedTable as exc:
+                raise DatasetRefused(
+                    f"dataset {dataset.name}: {dataset.schema}.{dataset.table} does not exist: "
+                    "nothing is published yet (run `make demo`, or `fangpin run`, first)"
+                ) from exc
             except psycopg.Error as exc:
                 raise DatasetRefused(f"dataset {dataset.name}: {exc}".strip()) from exc
 
