@@ -10,13 +10,20 @@ DEMO_HOUSEHOLDS ?= 3000
 DEMO_MONTHS ?= 2021-01..2021-03
 SIZES ?= 10000 100000 1000000
 
-.PHONY: help install demo test test-faults test-deploy test-fast lint bench bench-small clean warehouse-stop docs
+BI_VENV := .venv-bi
+BI_STAMP := $(BI_VENV)/.installed
+BI := PYTHONPATH=bi $(BIN)/python -m fangpin_bi
+
+.PHONY: help install demo test test-faults test-deploy test-fast lint bench bench-small clean warehouse-stop docs \
+	bi bi-stop bi-install bi-lock test-bi
 
 help:
 	@echo "make demo   - warehouse up, generate a province, run every month, print the scorecard"
 	@echo "make test   - the test suite (real PostgreSQL, dbt, Great Expectations, Airflow)"
 	@echo "make test-deploy - real Airflow deployments: LocalExecutor, Celery, backfill (~12 min)"
 	@echo "make bench  - province-scale benchmark (SIZES='10000 100000 1000000')"
+	@echo "make bi     - Apache Superset on the published marts (make bi-stop stops it)"
+	@echo "make test-bi - Superset's dashboards checked in headless Chromium"
 
 $(STAMP): pyproject.toml uv.lock
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
@@ -42,8 +49,8 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	bash scripts/ensure-chromium.sh
-	$(BIN)/ruff check include dags tests
-	$(BIN)/pytest -ra -p no:cacheprovider -m "not deploy and not faults"
+	$(BIN)/ruff check include dags tests bi
+	$(BIN)/pytest -ra -p no:cacheprovider -m "not deploy and not faults and not bi"
 
 # The fault suite: kill -9 at every stage, a killed postmaster, concurrent runs, reruns.
 test-faults: $(STAMP)
@@ -54,10 +61,10 @@ test-deploy: $(STAMP)
 	$(BIN)/pytest -ra -p no:cacheprovider -m deploy tests/deploy
 
 test-fast: $(STAMP)
-	$(BIN)/pytest -ra -m "not slow and not deploy and not faults"
+	$(BIN)/pytest -ra -m "not slow and not deploy and not faults and not bi"
 
 lint: $(STAMP)
-	$(BIN)/ruff check include dags tests
+	$(BIN)/ruff check include dags tests bi
 
 bench: $(STAMP)
 	$(BIN)/python -m fangpin.bench --sizes $(SIZES) $(BENCH_ARGS)
@@ -73,3 +80,28 @@ docs: $(STAMP)
 
 clean:
 	rm -rf out .pytest_cache dbt_project/target dbt_project/logs
+
+# Apache Superset in its own environment, from its own lock (bi/requirements.lock), apart from
+# the pipeline's dependencies. `make bi-lock` re-resolves bi/requirements.in.
+$(BI_STAMP): bi/requirements.lock
+	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
+	@start=$$(date +%s); \
+	test -x $(BI_VENV)/bin/python || uv venv --quiet --python 3.11 $(BI_VENV); \
+	VIRTUAL_ENV=$(BI_VENV) uv pip sync --quiet --compile-bytecode bi/requirements.lock; \
+	echo "Superset environment installed in $$(( $$(date +%s) - start )) s"
+	@touch $(BI_STAMP)
+
+bi-install: $(BI_STAMP)
+
+bi-lock:
+	uv pip compile --quiet --python 3.11 bi/requirements.in -o bi/requirements.lock
+
+bi: $(STAMP) $(BI_STAMP)
+	$(BI) start
+
+bi-stop: $(STAMP)
+	$(BI) stop
+
+test-bi: $(STAMP) $(BI_STAMP)
+	bash scripts/ensure-chromium.sh
+	$(BIN)/pytest -ra -p no:cacheprovider -m bi -s tests/bi
