@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -35,6 +36,10 @@ DAG_ID = "fangpin_monthly"
 HOUSEHOLDS = 600
 MONTHS = ("2021-01", "2021-02", "2021-03")
 COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
+
+#: Every process of a deployment gets the same configured key, as production's secret store
+#: gives every worker (README "Secrets"); the reference run uses it too, so the marts compare.
+DEPLOY_KEY = secrets.token_urlsafe(32)
 
 
 @pytest.fixture(scope="session")
@@ -223,7 +228,13 @@ def make_deployment(
              **overrides: object) -> Deployment:
         url = with_database(server_url, f"fangpin_dep_{uuid.uuid4().hex[:8]}")
         ensure_database(url)
-        ensure_warehouse(url)
+        saved = dict(os.environ)
+        os.environ["FANGPIN_PSEUDONYM_KEY"] = DEPLOY_KEY
+        try:
+            ensure_warehouse(url)
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
         home = tmp_path_factory.mktemp("airflow-home")
         settings = airflow_env.Settings.from_env(
             home, port=airflow_env.free_port(), executor=executor, parallelism=4, **overrides)
@@ -240,6 +251,7 @@ def make_deployment(
             "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(airflow_env.free_port()),
             "AIRFLOW__TRIGGERER__TRIGGERER_LOG_SERVER_PORT": str(airflow_env.free_port()),
             "PYTHONUNBUFFERED": "1",
+            "FANGPIN_PSEUDONYM_KEY": DEPLOY_KEY,
         })
         deployment = Deployment(url, home, settings, env)
         made.append(deployment)
@@ -280,6 +292,7 @@ def fangpin_run_reference(server_url: str, landing: Path, home: Path) -> tuple[s
     ensure_database(url)
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW__")}
     env.update({"WAREHOUSE_URL": url, "AIRFLOW_HOME": str(home), "FANGPIN_TASK_RETRIES": "0",
+                "FANGPIN_PSEUDONYM_KEY": DEPLOY_KEY,
                 "AIRFLOW__CORE__DAGS_FOLDER": os.environ["AIRFLOW__CORE__DAGS_FOLDER"]})
     started = time.perf_counter()
     proc = subprocess.run([str(Path(sys.executable).with_name("fangpin")), "run", "--landing",
