@@ -53,6 +53,10 @@ def build_province(url: str) -> None:
         _raw(conn)
         _staging(conn)
         build_marts(conn)
+    # The build holds February and March; the tests publish March. February stands for a month
+    # whose own run audited it (a publish refuses a build adding a month without a passing
+    # audit: test_publish's unaudited-month tests remove this record).
+    pass_audit(url, "february-run", FEB)
 
 
 def _seeds(conn: psycopg.Connection) -> None:

@@ -11,7 +11,7 @@ import time
 
 import psycopg
 import pytest
-from audit_province import MAR, build_marts, build_province, pass_audit, snapshot
+from audit_province import FEB, MAR, build_marts, build_province, pass_audit, snapshot
 from psycopg import sql
 
 from fangpin.audit import status
@@ -342,3 +342,48 @@ def test_a_build_that_would_remove_a_published_month_is_refused(province: str):
         publish(province, MAR, "run-2")
 
     assert snapshot(province) == published
+
+
+def test_a_build_adding_a_month_whose_audit_refused_it_is_refused(province: str):
+    """A refused month stays in the history: the next month's build must not publish it."""
+    with psycopg.connect(province) as conn:
+        conn.execute("delete from ops.audit_result where month = %s", (FEB,))
+        conn.execute(
+            "insert into ops.audit_result (run_id, month, suite, check_name, severity, passed,"
+            " observed_value) values ('february-run', %s, 'marts.fct_household_month',"
+            " 'household_month_unique', 'blocking', false, '2 duplicates')",
+            (FEB,),
+        )
+    marts_before = _marts_relations(province)
+    pass_audit(province, "march-run", MAR)
+
+    with pytest.raises(PublishRefused) as refused:
+        publish(province, MAR, "march-run")
+
+    message = str(refused.value)
+    assert "2021-02 (audit february-run refused it" in message
+    assert "household_month_unique (2 duplicates)" in message
+    assert _marts_relations(province) == marts_before  # marts untouched, relation for relation
+    assert publish_statuses(province)[-1] == ("march-run", "refused")
+
+
+def test_a_build_adding_a_month_never_audited_is_refused_until_it_passes(province: str):
+    with psycopg.connect(province) as conn:
+        conn.execute("delete from ops.audit_result where month = %s", (FEB,))
+    pass_audit(province, "march-run", MAR)
+
+    with pytest.raises(PublishRefused, match=r"2021-02 \(never audited\)"):
+        publish(province, MAR, "march-run")
+
+    pass_audit(province, "february-rerun", FEB)
+    publish(province, MAR, "march-run")
+    assert publish_statuses(province)[-1] == ("march-run", "published")
+
+
+def _marts_relations(url: str) -> list[tuple]:
+    """Each relation in ``marts`` with its catalog row's xmin: a swap would change both."""
+    with psycopg.connect(url) as conn:
+        return conn.execute(
+            "select relname, xmin::text from pg_class where relnamespace = 'marts'::regnamespace"
+            " order by relname"
+        ).fetchall()

@@ -248,6 +248,14 @@ def _why_not(conn: psycopg.Connection, month: date, run_id: str, build: str) -> 
             + ", ".join(f"{m:%Y-%m}" for m in dropped)
             + " (published months are only ever added or replaced)"
         )
+    unaudited = _months_added_unaudited(conn, build, month)
+    if unaudited:
+        return (
+            "the build holds months that are not published and have no passing audit: "
+            + "; ".join(unaudited)
+            + " (their rows would be published unchecked: rebuild and publish those months "
+            "first, in order)"
+        )
     stray = _views_reading_outside(conn, build)
     if stray:
         return "views must read only the build (they would point elsewhere after the swap): " + (
@@ -289,6 +297,28 @@ def _months_dropped(conn: psycopg.Connection, build: str) -> list[date]:
     if published is None:
         return []
     return sorted(set(published) - set(built or []))
+
+
+def _months_added_unaudited(conn: psycopg.Connection, build: str, month: date) -> list[str]:
+    """Months other than ``month`` the build would add to ``marts`` without a passing audit.
+
+    The audit checks the month being built; the history tables keep every earlier month's rows
+    as its own run left them. A month whose audit refused it (or whose run died before its
+    audit) is still in the history, so the next month's build holds it: publishing that build
+    would publish the refused rows. Each month the publish adds must therefore have passed its
+    own latest audit attempt; one that did not is named with why.
+    """
+    published = set(_months_of(conn, PUBLISHED) or [])
+    added = sorted(set(_months_of(conn, build) or []) - published - {month})
+    found: list[str] = []
+    for other in added:
+        audit = conn.execute(_LATEST_AUDIT, (None, other, other, other, other)).fetchone()
+        if not audit:
+            found.append(f"{other:%Y-%m} (never audited)")
+        elif audit[3]:
+            found.append(f"{other:%Y-%m} (audit {audit[0]} refused it: "
+                         + _blocking_failures(conn, audit[0], other) + ")")
+    return found
 
 
 def _months_of(conn: psycopg.Connection, schema: str) -> list[date] | None:
