@@ -255,8 +255,8 @@ def _rate_chart(county: CountyLine, province: dict[str, float | None], axis: Axi
 
 def problem_chart(counties: Sequence[CountyLine]) -> str:
     """Two bars per key county: missed identifications and open problems (counts, from 0)."""
-    label_w, bar_w, row_h, top = 170, 560, 26, 24
-    width, height = label_w + bar_w + 60, top + row_h * max(len(counties), 1) + 24
+    label_w, bar_w, row_h, top = 170, 560, 20, 24
+    width, height = label_w + bar_w + 60, top + row_h * max(len(counties), 1) + 8
     peak = max([1, *(max(c.missed_identifications, c.open_problems) for c in counties)])
     parts = [svg_open("problems", width, height, "Missed identifications and open problems")]
     parts.append(
@@ -268,7 +268,7 @@ def problem_chart(counties: Sequence[CountyLine]) -> str:
     for i, c in enumerate(counties):
         y = top + i * row_h
         parts.append(
-            f'<text x="{label_w - 6}" y="{y + 16}" text-anchor="end" font-size="12">'
+            f'<text x="{label_w - 6}" y="{y + 13}" text-anchor="end" font-size="12">'
             f"{e(c.county_name)}</text>"
         )
         for j, (kind, value, colour) in enumerate(
@@ -276,12 +276,12 @@ def problem_chart(counties: Sequence[CountyLine]) -> str:
              ("open", c.open_problems, OPEN_COLOUR))
         ):
             w = bar_w * value / peak
-            by = y + 2 + j * 11
+            by = y + 2 + j * 8
             parts.append(
                 f'<rect class="bar {kind}-bar" data-county="{e(c.county_code)}" '
-                f'data-value="{value}" x="{label_w}" y="{by}" width="{w:.1f}" height="10" '
+                f'data-value="{value}" x="{label_w}" y="{by}" width="{w:.1f}" height="7" '
                 f'fill="{colour}"><title>{e(c.county_name)} {kind}: {value}</title></rect>'
-                f'<text x="{label_w + w + 3:.1f}" y="{by + 9}" font-size="9">{value}</text>'
+                f'<text x="{label_w + w + 3:.1f}" y="{by + 7}" font-size="8">{value}</text>'
             )
     parts.append("</svg>")
     return "".join(parts)

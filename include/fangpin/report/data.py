@@ -68,7 +68,13 @@ class CountyLine:
     wrong_exit_rate: float | None = None
     income_median: float | None = None
     income_growth: float | None = None
+    #: Income median in the year's first published month before this one (None if none).
+    income_year_start: float | None = None
     sample: FieldSample | None = None
+
+    @property
+    def income_growth_in_year(self) -> float | None:
+        return _growth(self.income_median, self.income_year_start)
 
 
 @dataclass(frozen=True)
@@ -138,13 +144,16 @@ class Province:
     wrong_exit_rate: float | None = None
     income_median: float | None = None
     income_median_year_before: float | None = None
+    income_year_start: float | None = None
 
     @property
     def income_growth(self) -> float | None:
         """Median on the same month a year before, as the scorecard's income_growth."""
-        if self.income_median is None or not self.income_median_year_before:
-            return None
-        return self.income_median / self.income_median_year_before - 1
+        return _growth(self.income_median, self.income_median_year_before)
+
+    @property
+    def income_growth_in_year(self) -> float | None:
+        return _growth(self.income_median, self.income_year_start)
 
 
 @dataclass(frozen=True)
@@ -158,6 +167,8 @@ class ReportData:
     trend: list[TrendPoint] = field(default_factory=list)
     feeds: list[FeedLine] = field(default_factory=list)
     feed_columns: tuple[FeedColumn, ...] = FEED_COLUMNS
+    #: The year's first published month before ``month``: the base of the within-year growth.
+    year_start: date | None = None
 
     @property
     def months(self) -> list[date]:
@@ -183,7 +194,8 @@ def load_report_data(url: str, month: date) -> ReportData:
                 f"no key county is scored for {month:%Y-%m} in marts.mart_county_scorecard: "
                 "build and publish the month first"
             )
-        province = _province(conn, month)
+        year_start = rows[0][16]
+        province = _province(conn, month, year_start)
         samples = {r[0]: FieldSample(*(int(v) for v in r[1:6]), r[6])
                    for r in _optional(conn, query("field_sample"), params)}
         trend = [TrendPoint(r[0], r[1], _float(r[2]), r[3])
@@ -197,6 +209,7 @@ def load_report_data(url: str, month: date) -> ReportData:
     return ReportData(
         month=month, published=_state(comment[0] if comment else None), counties=counties,
         province=province, trend=trend, feeds=feeds, feed_columns=columns,
+        year_start=year_start,
     )
 
 
@@ -208,12 +221,13 @@ def _county(r: tuple, sample: FieldSample | None) -> CountyLine:
         open_problems=int(r[9] or 0), evaluating_city_name=r[10],
         eliminated_households=int(r[11] or 0), relapsed_eliminated_households=int(r[12] or 0),
         wrong_exit_rate=_float(r[13]), income_median=_float(r[14]), income_growth=_float(r[15]),
-        rates={column: _float(v) for (column, _, _), v in zip(RATES, r[16:], strict=True)},
+        income_year_start=_float(r[17]),
+        rates={column: _float(v) for (column, _, _), v in zip(RATES, r[18:], strict=True)},
         sample=sample,
     )
 
 
-def _province(conn: psycopg.Connection, month: date) -> Province:
+def _province(conn: psycopg.Connection, month: date, year_start: date | None) -> Province:
     params = {"month": month}
     counts = conn.execute(query("province"), params).fetchone()
     rectification, wrong_exit, eliminated, relapsed = conn.execute(
@@ -222,6 +236,8 @@ def _province(conn: psycopg.Connection, month: date) -> Province:
     income = conn.execute(query("province_income"), params).fetchone()[0]
     year_before = month.replace(year=month.year - 1)
     income_before = conn.execute(query("province_income"), {"month": year_before}).fetchone()[0]
+    income_start = (conn.execute(query("province_income"), {"month": year_start}).fetchone()[0]
+                    if year_start else None)
     open_total = conn.execute(query("open_problems"), params).fetchone()[0]
     rates = {
         column: _float(value)
@@ -232,7 +248,7 @@ def _province(conn: psycopg.Connection, month: date) -> Province:
         missed_identifications=int(counts[2]), open_problems=int(open_total or 0), rates=rates,
         eliminated_households=int(eliminated), relapsed_eliminated_households=int(relapsed),
         wrong_exit_rate=_float(wrong_exit), income_median=_float(income),
-        income_median_year_before=_float(income_before),
+        income_median_year_before=_float(income_before), income_year_start=_float(income_start),
     )
 
 
@@ -267,6 +283,10 @@ def _state(comment: str | None) -> dict:
     except ValueError:
         return {}
     return state if isinstance(state, dict) else {}
+
+
+def _growth(value: float | None, base: float | None) -> float | None:
+    return None if value is None or not base else value / base - 1
 
 
 def _float(value: object) -> float | None:

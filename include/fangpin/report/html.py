@@ -113,6 +113,7 @@ th{background:#edf2f7}td.l,th.l{text-align:left}
 td.better{background:#e6ffed}td.worse{background:#fff5f5}
 tr.province td{font-weight:bold;background:#f7fafc}
 tr.month-head th{text-align:left;background:#e2e8f0}
+table.feed-overview{margin-bottom:14px}
 .up{color:#276749}.down{color:#c53030}
 .multiples{display:flex;flex-wrap:wrap;gap:10px}
 .multiples figure{margin:0;border:1px solid #e2e8f0;border-radius:4px;padding:4px}
@@ -127,10 +128,11 @@ svg text{font-family:inherit}
   section{break-before:page}section.first{break-before:auto}
   .card{padding:4px 8px;min-width:100px}.card b{font-size:15px}
   table{font-size:8px}th,td{padding:1px 3px}
-  table.feeds,table.samples,table.wrong-exits{font-size:9px}
+  table.feeds,table.samples,table.wrong-exits,table.feed-overview{font-size:9px}
+  h2{break-after:avoid}
   tr,figure,svg,.card{break-inside:avoid}
   thead{display:table-header-group}
-  svg.chart{max-width:100%;height:auto}
+  svg.chart{width:auto;height:auto;max-width:100%;max-height:250mm}
   .multiples{gap:6px}.multiples figure{padding:2px}
   .multiples svg.chart{width:165px;height:auto}
   .multiples.trends svg.chart{width:130px}
@@ -203,32 +205,37 @@ def _ranking_table(data: ReportData) -> str:
 
 def _wrong_exit_table(data: ReportData) -> str:
     """Per key county and the province: eliminated, relapsed, wrong-exit rate, income."""
+    since = f"{data.year_start:%Y-%m}" if data.year_start else "the year's first month"
     head = (
         '<tr><th class="l">县<br>County</th><th>风险已消除户<br>Eliminated</th>'
         "<th>返贫<br>Relapsed</th><th>错退率<br>Wrong-exit rate</th>"
-        "<th>人均纯收入中位数<br>Income median (yuan)</th><th>收入增长<br>Income growth</th></tr>"
+        "<th>人均纯收入中位数<br>Income median (yuan)</th>"
+        "<th>同比增长<br>Growth on a year before</th>"
+        f"<th>年内增长<br>Growth since {since}</th></tr>"
     )
 
     def row(label: str, attr: str, eliminated: int, relapsed: int, rate: float | None,
-            median: float | None, growth: float | None, css: str = "") -> str:
+            median: float | None, growth: float | None, in_year: float | None,
+            css: str = "") -> str:
         flag = "" if rate is None else (" worse" if rate > WRONG_EXIT_LIMIT else " better")
         return (
             f'<tr{attr}{css}><td class="l">{label}</td><td>{eliminated:,}</td>'
             f"<td>{relapsed:,}</td><td class=\"wrong-exit{flag}\">{pct(rate, 2)}</td>"
-            f'<td class="income">{_yuan(median)}</td><td>{pct(growth)}</td></tr>'
+            f'<td class="income">{_yuan(median)}</td><td>{pct(growth)}</td>'
+            f"<td>{pct(in_year)}</td></tr>"
         )
 
     rows = [
         row(f"{e(c.county_name)} <small>{e(c.county_code)}</small>",
             f' data-county="{e(c.county_code)}"', c.eliminated_households,
             c.relapsed_eliminated_households, c.wrong_exit_rate, c.income_median,
-            c.income_growth)
+            c.income_growth, c.income_growth_in_year)
         for c in data.counties
     ]
     p = data.province
     rows.append(row("全省 Province", ' data-county="province"', p.eliminated_households,
                     p.relapsed_eliminated_households, p.wrong_exit_rate, p.income_median,
-                    p.income_growth, css=' class="province"'))
+                    p.income_growth, p.income_growth_in_year, css=' class="province"'))
     year_before = data.month.replace(year=data.month.year - 1)
     return (
         f'<table class="wrong-exits"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>'
@@ -236,7 +243,9 @@ def _wrong_exit_table(data: ReportData) -> str:
         "(relapse_after_elimination) ÷ eliminated households (docs/contract/RULES.md); red above "
         f"{WRONG_EXIT_LIMIT:.0%}, the level evaluators expect it to stay below. Income: the "
         "median per-capita net income of the registered households; growth against the same "
-        f"month a year before ({year_before:%Y-%m}), '-' while that month is not published. "
+        f"month a year before ({year_before:%Y-%m}, the scorecard's income_growth), '-' while "
+        "that month is not published; within the year, against the year's first published "
+        "month (as evaluator question 10 computes it). "
         "The province's figures are computed from marts.fct_household_month and "
         "marts.mart_county_scorecard with the scorecard's definitions.</p>"
     )
