@@ -31,7 +31,8 @@ def county(code: str, rank: int, score: float, name: str = "县") -> CountyLine:
         score=score, score_change=-0.5, households=100, missed_identifications=rank,
         open_problems=2 * rank, evaluating_city_name="太原市",
         rates={column: 0.9 if column != "medical_rate" else None for column, _, _ in RATES},
-        eliminated_households=40, relapsed_eliminated_households=rank - 1, wrong_exit_rate=(rank - 1) / 40,
+        eliminated_households=40, relapsed_eliminated_households=rank - 1,
+        wrong_exit_rate=(rank - 1) / 40,
         income_median=6543.5, income_growth=None,
         sample=FieldSample(20, rank, 20 - rank, 3, 7, "INCOME_LOW 5; HOUSE_UNSAFE 2"),
     )
