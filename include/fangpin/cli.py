@@ -229,6 +229,15 @@ def cmd_report(args: argparse.Namespace) -> int:
     require_published(url, args.month)
     path = write_report(url, args.month, Path(args.out))
     print(f"report written: {path}")
+    if args.pdf:
+        from fangpin.report import ChromiumMissing, write_pdf
+
+        try:
+            pdf = write_pdf(path, path.with_suffix(".pdf"))
+        except ChromiumMissing as missing:
+            print(f"fangpin report: {missing}", file=sys.stderr)
+            return EXIT_FAILED
+        print(f"report printed (A4): {pdf}")
     return 0
 
 
@@ -382,9 +391,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=40, help="at most this many counties")
     p.set_defaults(func=cmd_scorecard)
 
-    p = sub.add_parser("report", help="write the HTML evaluation report")
+    p = sub.add_parser("report", help="write the HTML evaluation report (and --pdf, A4 pages)")
     p.add_argument("--month", type=_month, required=True, help="a published month, YYYY-MM")
     p.add_argument("--out", default="out/report.html", help="file or folder to write")
+    p.add_argument("--pdf", action="store_true",
+                   help="also print it to A4 pages beside the HTML (same name, .pdf), "
+                   "with headless chromium")
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("login", help="create a login in a reader role (password in a 0600 file)")
