@@ -1,14 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='month',
-        incremental_predicates=history_predicates(),
-        pre_hook="{{ history_clear_month() }}",
-        post_hook="{{ history_month_index() }}",
-        on_schema_change='fail'
-    )
-}}
+{{ config(incremental_predicates=history_predicates()) }}
 
 -- The household-month history (one row per registered household and month built): every
 -- household signal of docs/contract/RULES.md, the guarantees, should_monitor, missed

@@ -1,14 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='month',
-        incremental_predicates=history_predicates(),
-        pre_hook="{{ history_clear_month() }}",
-        post_hook="{{ history_month_index() }}",
-        on_schema_change='fail'
-    )
-}}
+{{ config(incremental_predicates=history_predicates()) }}
 
 -- Registry doubt points history (疑点, incremental by month): one row per household, month and
 -- doubt code of docs/contract/RULES.md that is raised. A run replaces exactly var('month'), so
