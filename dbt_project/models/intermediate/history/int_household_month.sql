@@ -4,7 +4,7 @@
 -- household signal of docs/contract/RULES.md, the guarantees, should_monitor, missed
 -- identification, relapse after elimination, the registry doubt points, and the member counts
 -- behind the county rates. Incremental by month: a run replaces exactly var('month') and leaves the
--- other months as they are (see macros/history.sql for a full refresh).
+-- other months as they are (see macros/history/rebuild_history.sql for a full refresh).
 
 with
 
