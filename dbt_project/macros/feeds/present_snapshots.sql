@@ -17,12 +17,5 @@
         order by snapshot_month
     {%- endset -%}
     {%- set months = run_query(query).columns[0].values() -%}
-    {%- if months | length == 0 -%}
-        {{ return('null') }}
-    {%- endif -%}
-    {%- set literals = [] -%}
-    {%- for month in months -%}
-        {%- do literals.append("cast('" ~ month ~ "' as date)") -%}
-    {%- endfor -%}
-    {{ return(literals | join(', ')) }}
+    {{ return(date_literals(months)) }}
 {%- endmacro %}

@@ -14,5 +14,5 @@
 {% macro in_built_or_published(month_column='month') -%}
     {%- set later = later_published_months() -%}
     ({{ month_column }} <= {{ build_month() }}
-    {%- if later %} or {{ month_column }} in ({{ later | join(', ') }}){% endif %})
+    {%- if later %} or {{ month_column }} in ({{ date_literals(later) }}){% endif %})
 {%- endmacro %}

@@ -1,3 +1,4 @@
+{# The months after var('month') that the published marts hold (in_built_or_published). #}
 {% macro later_published_months() -%}
     {%- if not execute -%}
         {{ return([]) }}
@@ -16,9 +17,5 @@
     {%- set rows = run_query(
         'select distinct month from ' ~ months_table ~ ' where month > ' ~ build_month()
         ~ ' order by month').columns[0].values() -%}
-    {%- set literals = [] -%}
-    {%- for month in rows -%}
-        {%- do literals.append("cast('" ~ month ~ "' as date)") -%}
-    {%- endfor -%}
-    {{ return(literals) }}
+    {{ return(rows | list) }}
 {%- endmacro %}

@@ -23,15 +23,15 @@ doubt_points as (
         doubt.code,
         doubt.is_raised
     from history
-    cross join lateral (
-        values
-            ('ELIMINATED_TOO_SOON', history.dp_eliminated_too_soon),
-            ('ELIMINATED_BELOW_LINE', history.dp_eliminated_below_line),
-            ('AT_RISK_WITHOUT_CAUSE', history.dp_at_risk_without_cause),
-            ('MONITORED_WITHOUT_DATE', history.dp_monitored_without_date),
-            ('EMPLOYMENT_CAUSE_NO_LABOUR', history.dp_employment_cause_no_labour),
-            ('TYPE_STATUS_MISMATCH', history.dp_type_status_mismatch)
-    ) as doubt (code, is_raised)
+    {{ unpivot_flags(
+        'history',
+        [
+            'dp_eliminated_too_soon', 'dp_eliminated_below_line',
+            'dp_at_risk_without_cause', 'dp_monitored_without_date',
+            'dp_employment_cause_no_labour', 'dp_type_status_mismatch'
+        ],
+        'doubt', value_name='is_raised', prefix='dp_'
+    ) }}
 
 ),
 
