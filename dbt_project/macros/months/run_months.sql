@@ -12,6 +12,7 @@
     {%- if not execute -%}
         {{ return('null') }}
     {%- endif -%}
-    {%- set months = run_query('select month from ' ~ ref('int_month_context') ~ ' order by month').columns[0].values() -%}
+    {%- set query = 'select month from ' ~ ref('int_month_context') ~ ' order by month' -%}
+    {%- set months = run_query(query).columns[0].values() -%}
     {{ return(date_literals(months)) }}
 {%- endmacro %}

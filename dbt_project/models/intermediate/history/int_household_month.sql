@@ -164,10 +164,10 @@ guarantees as (
 
     select
         *,
-        not (sig_edu_dropout or sig_edu_unverified) as education_ok,
-        not (sig_med_uninsured or sig_med_unverified) as medical_ok,
-        not (sig_house_unsafe or sig_house_unverified) as housing_ok,
-        not (sig_water_unsafe or sig_water_unverified) as water_ok,
+        not (sig_edu_dropout or sig_edu_unverified) as education_ok,  -- noqa: LT01, LT06
+        not (sig_med_uninsured or sig_med_unverified) as medical_ok,  -- noqa: LT01, LT06
+        not (sig_house_unsafe or sig_house_unverified) as housing_ok,  -- noqa: LT01, LT06
+        not (sig_water_unsafe or sig_water_unverified) as water_ok,  -- noqa: LT01, LT06
         (
             sig_income_low
             or sig_edu_dropout
@@ -220,7 +220,7 @@ final as (
         housing_ok,
         water_ok,
         should_monitor,
-        should_monitor and monitoring_status is distinct from 'at_risk' as missed_identification,
+        should_monitor and (monitoring_status is distinct from 'at_risk') as missed_identification,
         should_monitor and coalesce(monitoring_status = 'eliminated', false)
             as relapse_after_elimination,
         coalesce(
