@@ -14,12 +14,13 @@ BI_VENV := .venv-bi
 BI_STAMP := $(BI_VENV)/.installed
 BI := PYTHONPATH=bi $(BIN)/python -m fangpin_bi
 
-.PHONY: help install demo test test-faults test-deploy test-fast lint bench bench-small clean warehouse-stop docs \
+.PHONY: help install demo test test-faults test-deploy test-fast lint lint-sql bench bench-small clean warehouse-stop docs \
 	bi bi-stop bi-install bi-lock test-bi
 
 help:
 	@echo "make demo   - warehouse up, generate a province, run every month, print the scorecard"
 	@echo "make test   - the test suite (real PostgreSQL, dbt, Great Expectations, Airflow)"
+	@echo "make lint-sql - SQLFluff on the dbt project (also part of make test)"
 	@echo "make test-deploy - real Airflow deployments: LocalExecutor, Celery, backfill (~12 min)"
 	@echo "make bench  - province-scale benchmark (SIZES='10000 100000 1000000')"
 	@echo "make bi     - Apache Superset on the published marts (make bi-stop stops it)"
@@ -50,6 +51,7 @@ demo: $(STAMP)
 test: $(STAMP)
 	bash scripts/ensure-chromium.sh
 	$(BIN)/ruff check include dags tests bi
+	$(MAKE) --no-print-directory lint-sql
 	$(BIN)/pytest -ra -p no:cacheprovider -m "not deploy and not faults and not bi"
 
 # The fault suite: kill -9 at every stage, a killed postmaster, concurrent runs, reruns.
@@ -65,6 +67,10 @@ test-fast: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check include dags tests bi
+
+# SQLFluff on the dbt project (dbt_project/.sqlfluff: the jinja templater, no database needed).
+lint-sql: $(STAMP)
+	cd dbt_project && ../$(BIN)/sqlfluff lint models macros tests
 
 bench: $(STAMP)
 	$(BIN)/python -m fangpin.bench --sizes $(SIZES) $(BENCH_ARGS)

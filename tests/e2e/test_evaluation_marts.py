@@ -41,7 +41,7 @@ def draw_sql(province, facts: str = "select * from marts.fct_household_month") -
     ``facts``: the incremental run's filter on its month is removed, and the household-month
     history is read from the published facts (the same columns), so that the draw can be
     repeated at any sample size or seed (the seeds are read when the query runs)."""
-    text = province.compiled("int_field_sample_draw", folder="intermediate")
+    text = province.compiled("int_field_sample_draw", folder="intermediate/history")
     pattern = re.compile(
         r'"[^"]+"\."intermediate"\."int_household_month"'
         r"(\s+where month = cast\('[0-9-]+' as date\))?"

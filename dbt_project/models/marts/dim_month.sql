@@ -1,6 +1,6 @@
 -- Months (月份) the marts hold: one row per month, with when it was last built and by which
 -- run. Every month up to var('month') and every later month already published (a rebuild of
--- an old month keeps them: macros/published_months.sql). built_at is null for a month built
+-- an old month keeps them: macros/months/in_built_or_published.sql). built_at is null for a month built
 -- before build times were recorded.
 
 with

@@ -36,15 +36,14 @@ signals as (
         signal.code,
         signal.is_present
     from history
-    cross join lateral (
-        values
-            ('EDU_DROPOUT', history.sig_edu_dropout),
-            ('MED_UNINSURED', history.sig_med_uninsured),
-            ('HOUSE_UNSAFE', history.sig_house_unsafe),
-            ('WATER_UNSAFE', history.sig_water_unsafe),
-            ('DISASTER', history.sig_disaster),
-            ('SAFETY_NET_GAP', history.sig_safety_net_gap)
-    ) as signal (code, is_present)
+    {{ unpivot_flags(
+        'history',
+        [
+            'sig_edu_dropout', 'sig_med_uninsured', 'sig_house_unsafe', 'sig_water_unsafe',
+            'sig_disaster', 'sig_safety_net_gap'
+        ],
+        'signal', value_name='is_present', prefix='sig_'
+    ) }}
 
 ),
 

@@ -138,43 +138,22 @@ rates as (
         problem_counts.problems_found,
         problem_counts.problems_rectified,
         problem_counts.problems_found_in_month,
-        round(
-            cast(county_rows.compulsory_age_in_school as numeric)
-            / nullif(county_rows.compulsory_age_members, 0),
-            {{ var('rate_decimals') }}
-        ) as education_rate,
+        {{ safe_ratio('county_rows.compulsory_age_in_school', 'county_rows.compulsory_age_members') }}
+            as education_rate,
         case
-            when county_rows.medical_present then round(
-                cast(county_rows.insured_members as numeric) / nullif(county_rows.persons, 0),
-                {{ var('rate_decimals') }}
-            )
+            when county_rows.medical_present
+                then {{ safe_ratio('county_rows.insured_members', 'county_rows.persons') }}
         end as medical_rate,
-        round(
-            cast(county_rows.housing_ok_households as numeric) / nullif(county_rows.households, 0),
-            {{ var('rate_decimals') }}
-        ) as housing_rate,
-        round(
-            cast(county_rows.water_ok_households as numeric) / nullif(county_rows.households, 0),
-            {{ var('rate_decimals') }}
-        ) as water_rate,
-        round(
-            cast(county_rows.working_age_labour_employed as numeric)
-            / nullif(county_rows.working_age_labour, 0),
-            {{ var('rate_decimals') }}
-        ) as employment_rate,
-        round(
-            1 - cast(county_rows.missed_identifications as numeric) / nullif(county_rows.households, 0),
-            {{ var('rate_decimals') }}
-        ) as identification_rate,
-        round(
-            cast(problem_counts.problems_rectified as numeric) / nullif(problem_counts.problems_found, 0),
-            {{ var('rate_decimals') }}
-        ) as rectification_rate,
-        round(
-            cast(county_rows.relapsed_eliminated_households as numeric)
-            / nullif(county_rows.eliminated_households, 0),
-            {{ var('rate_decimals') }}
-        ) as wrong_exit_rate
+        {{ safe_ratio('county_rows.housing_ok_households', 'county_rows.households') }} as housing_rate,
+        {{ safe_ratio('county_rows.water_ok_households', 'county_rows.households') }} as water_rate,
+        {{ safe_ratio('county_rows.working_age_labour_employed', 'county_rows.working_age_labour') }}
+            as employment_rate,
+        {{ safe_ratio('county_rows.missed_identifications', 'county_rows.households', complement=true) }}
+            as identification_rate,
+        {{ safe_ratio('problem_counts.problems_rectified', 'problem_counts.problems_found') }}
+            as rectification_rate,
+        {{ safe_ratio('county_rows.relapsed_eliminated_households', 'county_rows.eliminated_households') }}
+            as wrong_exit_rate
     from county_rows
     inner join problem_counts
         on problem_counts.month = county_rows.month
@@ -190,16 +169,14 @@ rate_values as (
         rate_value.rate,
         rate_value.value
     from rates
-    cross join lateral (
-        values
-            ('education', rates.education_rate),
-            ('medical', rates.medical_rate),
-            ('housing', rates.housing_rate),
-            ('water', rates.water_rate),
-            ('employment', rates.employment_rate),
-            ('identification', rates.identification_rate),
-            ('rectification', rates.rectification_rate)
-    ) as rate_value (rate, value)
+    {{ unpivot_flags(
+        'rates',
+        [
+            'education_rate', 'medical_rate', 'housing_rate', 'water_rate',
+            'employment_rate', 'identification_rate', 'rectification_rate'
+        ],
+        'rate_value', code_name='rate', suffix='_rate', upper=false
+    ) }}
 
 ),
 

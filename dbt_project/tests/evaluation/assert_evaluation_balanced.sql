@@ -24,7 +24,8 @@ loads as (
         count(assignment.county_code) as counties
     from (select distinct year from assignment) as years
     cross join cities
-    left join assignment
+    -- AL04 takes the subquery's own `from assignment` above for a second alias.
+    left join assignment  -- noqa: AL04
         on assignment.year = years.year
         and assignment.evaluating_city_code = cities.city_code
     group by years.year, cities.city_code

@@ -2,7 +2,7 @@
 
 One declaration per table, named as its shipped dbt seed (``dbt_project/seeds/<name>.csv``).
 The shipped seed is the default; an import replaces it whole, as ``policy.<name>``, which the
-dbt models read in preference to the seed (``macros/policy.sql``). The checks here run on the
+dbt models read in preference to the seed (``macros/policy/policy.sql``). The checks here run on the
 parsed rows before anything is written, so an import is taken whole or not at all.
 
 Nothing here touches the warehouse: the one check that needs it (county codes that exist in the

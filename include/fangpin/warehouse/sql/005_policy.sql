@@ -1,6 +1,6 @@
 -- The bureau's own policy data (fangpin.policy, docs/RULES_READING.md "Policy data").
 --   policy             one table per imported policy table, named as its dbt seed; the dbt models
---                      read policy.<name> in preference to seeds.<name> (macros/policy.sql)
+--                      read policy.<name> in preference to seeds.<name> (macros/policy/policy.sql)
 --   ops.policy_import  every import tried: when, which file (name and sha256), taken or rejected
 create schema if not exists policy;
 

@@ -1,14 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='month',
-        incremental_predicates=history_predicates(),
-        pre_hook="{{ history_clear_month() }}",
-        post_hook="{{ history_month_index() }}",
-        on_schema_change='fail'
-    )
-}}
+{{ config(incremental_predicates=history_predicates()) }}
 
 -- The field-verification draw (实地核查抽样), before any names are attached: per key county and
 -- built month, `sample_size` households (policy_parameters). Every missed identification is in

@@ -1,14 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='month',
-        incremental_predicates=history_predicates(),
-        pre_hook="{{ history_clear_month() }}",
-        post_hook="{{ history_month_index() }}",
-        on_schema_change='fail'
-    )
-}}
+{{ config(incremental_predicates=history_predicates()) }}
 
 -- Registry members whose household_id is not among the month's households (docs/contract/RULES.md
 -- "Who is counted"): they count for nothing and are reported here, one row per member and month.

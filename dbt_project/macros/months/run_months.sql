@@ -12,13 +12,7 @@
     {%- if not execute -%}
         {{ return('null') }}
     {%- endif -%}
-    {%- set months = run_query('select month from ' ~ ref('int_month_context') ~ ' order by month').columns[0].values() -%}
-    {%- if months | length == 0 -%}
-        {{ return('null') }}
-    {%- endif -%}
-    {%- set literals = [] -%}
-    {%- for month in months -%}
-        {%- do literals.append("cast('" ~ month ~ "' as date)") -%}
-    {%- endfor -%}
-    {{ return(literals | join(', ')) }}
+    {%- set query = 'select month from ' ~ ref('int_month_context') ~ ' order by month' -%}
+    {%- set months = run_query(query).columns[0].values() -%}
+    {{ return(date_literals(months)) }}
 {%- endmacro %}

@@ -34,7 +34,7 @@ feed_presence as (
     select
         month,
         bool_and(is_present) filter (
-            where feed in ('{{ registry_feeds() | join("', '") }}')
+            where feed in ('{{ registry_feeds() | join("', '") }}')  -- noqa: LT05
         ) as registry_present,
         {%- for item in fangpin_feeds() if item.feed not in registry_feeds() %}
         bool_or(is_present) filter (where feed = '{{ item.feed }}') as {{ item.feed }}_present,

@@ -1,14 +1,7 @@
 {{
     config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='month',
         incremental_predicates=history_predicates(),
-        post_hook="{{ history_month_index() }}",
-        on_schema_change='fail',
-        pre_hook=[
-            "set local enable_nestloop = off", "set local jit = off", "{{ history_clear_month() }}"
-        ]
+        pre_hook=["set local enable_nestloop = off", "set local jit = off"]
     )
 }}
 

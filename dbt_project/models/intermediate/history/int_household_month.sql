@@ -1,20 +1,10 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='month',
-        incremental_predicates=history_predicates(),
-        pre_hook="{{ history_clear_month() }}",
-        post_hook="{{ history_month_index() }}",
-        on_schema_change='fail'
-    )
-}}
+{{ config(incremental_predicates=history_predicates()) }}
 
 -- The household-month history (one row per registered household and month built): every
 -- household signal of docs/contract/RULES.md, the guarantees, should_monitor, missed
 -- identification, relapse after elimination, the registry doubt points, and the member counts
 -- behind the county rates. Incremental by month: a run replaces exactly var('month') and leaves the
--- other months as they are (see macros/history.sql for a full refresh).
+-- other months as they are (see macros/history/rebuild_history.sql for a full refresh).
 
 with
 
@@ -174,10 +164,10 @@ guarantees as (
 
     select
         *,
-        not (sig_edu_dropout or sig_edu_unverified) as education_ok,
-        not (sig_med_uninsured or sig_med_unverified) as medical_ok,
-        not (sig_house_unsafe or sig_house_unverified) as housing_ok,
-        not (sig_water_unsafe or sig_water_unverified) as water_ok,
+        not (sig_edu_dropout or sig_edu_unverified) as education_ok,  -- noqa: LT01, LT06
+        not (sig_med_uninsured or sig_med_unverified) as medical_ok,  -- noqa: LT01, LT06
+        not (sig_house_unsafe or sig_house_unverified) as housing_ok,  -- noqa: LT01, LT06
+        not (sig_water_unsafe or sig_water_unverified) as water_ok,  -- noqa: LT01, LT06
         (
             sig_income_low
             or sig_edu_dropout
@@ -230,7 +220,7 @@ final as (
         housing_ok,
         water_ok,
         should_monitor,
-        should_monitor and monitoring_status is distinct from 'at_risk' as missed_identification,
+        should_monitor and (monitoring_status is distinct from 'at_risk') as missed_identification,
         should_monitor and coalesce(monitoring_status = 'eliminated', false)
             as relapse_after_elimination,
         coalesce(

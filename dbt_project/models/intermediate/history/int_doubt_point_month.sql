@@ -1,0 +1,51 @@
+{{ config(incremental_predicates=history_predicates()) }}
+
+-- Registry doubt points history (疑点, incremental by month): one row per household, month and
+-- doubt code of docs/contract/RULES.md that is raised. A run replaces exactly var('month'), so
+-- mart_doubt_point copies these few rows instead of unpivoting every household-month.
+
+with
+
+history as (
+
+    select * from {{ ref('int_household_month') }}
+    {{ history_filter() }}
+
+),
+
+doubt_points as (
+
+    select
+        history.month,
+        history.household_id,
+        history.county_code,
+        history.village_code,
+        doubt.code,
+        doubt.is_raised
+    from history
+    {{ unpivot_flags(
+        'history',
+        [
+            'dp_eliminated_too_soon', 'dp_eliminated_below_line',
+            'dp_at_risk_without_cause', 'dp_monitored_without_date',
+            'dp_employment_cause_no_labour', 'dp_type_status_mismatch'
+        ],
+        'doubt', value_name='is_raised', prefix='dp_'
+    ) }}
+
+),
+
+final as (
+
+    select
+        month,
+        household_id,
+        county_code,
+        village_code,
+        code
+    from doubt_points
+    where is_raised
+
+)
+
+select * from final
