@@ -30,6 +30,7 @@ calls the configured notifier (``fangpin.orchestration.notify``).
 from __future__ import annotations
 
 import os
+import time
 from datetime import timedelta
 
 import pendulum
@@ -114,6 +115,18 @@ def _report_rejection(line: str) -> None:
     logging.getLogger("fangpin.load").warning("%s", line)
     ctx = get_current_context()
     add_run_note(ctx["dag"].dag_id, ctx["run_id"], line)
+
+
+def _summary(month, task_id: str, result, started: float):  # noqa: ANN001, ANN202
+    """Log the stage's one line (``fangpin.orchestration.progress``): the figures of what the
+    task did, the last line of its own output; ``fangpin run`` prints the same from XComs."""
+    import logging
+
+    from fangpin.orchestration.progress import task_line
+
+    line = task_line(month, task_id, result, time.perf_counter() - started)
+    logging.getLogger("fangpin.stage").info("%s", line)
+    return result
 
 
 def _landing() -> str:
@@ -211,16 +224,18 @@ def fangpin_monthly() -> None:
             _fail(exc)
         return verdict == "go"
 
-    @task(retries=0)
+    @task(retries=0, show_return_value_in_logs=False)
     def prepare() -> list[str]:
         from pathlib import Path
 
         from fangpin.monthly import prepare as prepare_month
 
+        started = time.perf_counter()
         month, url, run_id = _month_and_url()
-        return _no_retry(prepare_month, url, Path(_landing()), month, run_id)
+        feeds = _no_retry(prepare_month, url, Path(_landing()), month, run_id)
+        return _summary(month, "prepare", feeds, started)
 
-    @task(max_active_tis_per_dagrun=LOAD_CAP)
+    @task(max_active_tis_per_dagrun=LOAD_CAP, show_return_value_in_logs=False)
     def load(feed: str) -> dict:
         """Load one feed; a rejected file ends the task successfully, and says so.
 
@@ -231,41 +246,52 @@ def fangpin_monthly() -> None:
 
         from fangpin.monthly import load as load_feed
 
+        started = time.perf_counter()
         month, url, run_id = _month_and_url()
         result = _no_retry(load_feed, url, Path(_landing()), month, feed, run_id)
         if result.get("status") == "rejected":
             _report_rejection(result["line"])
-        return result
+        return _summary(month, "load", result, started)
 
-    @task(pool=BUILD_POOL, priority_weight=10, weight_rule="absolute")
-    def transform(_loaded: list[dict]) -> None:
+    @task(pool=BUILD_POOL, priority_weight=10, weight_rule="absolute",
+          show_return_value_in_logs=False)
+    def transform(_loaded: list[dict]) -> dict:
         from fangpin.monthly import transform as build
         from fangpin.orchestration.dag_support import stamp_build
 
+        started = time.perf_counter()
         month, url, run_id = _month_and_url()
 
-        def build_and_stamp(url: str, month, run_id: str) -> None:  # noqa: ANN001
-            build(url, month, run_id)
+        def build_and_stamp(url: str, month, run_id: str) -> dict:  # noqa: ANN001
+            built = build(url, month, run_id)
             stamp_build(url, month, run_id)
+            return built
 
-        _building(build_and_stamp, url, month, run_id, check_stamp=False)
+        built = _building(build_and_stamp, url, month, run_id, check_stamp=False)
+        return _summary(month, "transform", built, started)
 
-    @task(retries=0, pool=BUILD_POOL, priority_weight=20, weight_rule="absolute")
+    @task(retries=0, pool=BUILD_POOL, priority_weight=20, weight_rule="absolute",
+          show_return_value_in_logs=False)
     def audit() -> dict:
         from fangpin.monthly import audit as audit_build
 
+        started = time.perf_counter()
         month, url, run_id = _month_and_url()
-        return _building(audit_build, url, month, run_id, check_stamp=True)
+        checked = _building(audit_build, url, month, run_id, check_stamp=True)
+        return _summary(month, "audit", checked, started)
 
-    @task(pool=BUILD_POOL, priority_weight=30, weight_rule="absolute", outlets=[MARTS])
-    def publish(_audit: dict) -> None:
+    @task(pool=BUILD_POOL, priority_weight=30, weight_rule="absolute", outlets=[MARTS],
+          show_return_value_in_logs=False)
+    def publish(_audit: dict) -> dict:
         from fangpin.monthly import publish as publish_build
 
+        started = time.perf_counter()
         month, url, run_id = _month_and_url()
-        _building(publish_build, url, month, run_id, check_stamp=True)
+        published = _building(publish_build, url, month, run_id, check_stamp=True)
         get_current_context()["outlet_events"][MARTS].extra = {
             "month": f"{month:%Y-%m}", "run_id": run_id,
         }
+        return _summary(month, "publish", published, started)
 
     feeds = prepare()
     wait_for_registry() >> feeds
