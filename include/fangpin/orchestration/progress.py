@@ -8,7 +8,7 @@ instances back from the metadata database (``run_months``) and calls :func:`mont
 
 A month reads::
 
-    2021-01 prepare      0.5 s  8 feeds arrived (registry_households, registry_members, ...)
+    2021-01 prepare      0.5 s  8 feeds arrived, the registry among them
     2021-01 load         5.3 s  3,998 rows loaded, 2 quarantined: registry_households 300, ...
     2021-01 transform   47.8 s  dbt build: 8 seeds, 40 models built, 173 tests passed
     2021-01 audit       19.9 s  245 checks: 244 passed, 1 warned (suite/check), 0 failed
@@ -67,8 +67,9 @@ def _named(names: Sequence[str]) -> str:
 
 
 def prepare_text(feeds: object) -> str:
+    """``8 feeds arrived``; the load line names them (a missing one is not loaded)."""
     names = list(feeds) if isinstance(feeds, list | tuple) else []
-    return f"{_count(len(names), 'feed')} arrived ({', '.join(names)})"
+    return f"{_count(len(names), 'feed')} arrived, the registry among them"
 
 
 def _feed_rows(result: Mapping) -> tuple[int, int]:
@@ -149,7 +150,11 @@ def task_line(month: date, task_id: str, result: object, seconds: float) -> str:
     if task_id == "prepare":
         return stage_line(month, "prepare", seconds, prepare_text(result))
     if task_id == "load":
-        return stage_line(month, "load", seconds, feed_text(data))
+        text = feed_text(data)
+        if data.get("status") == "loaded":
+            loaded, quarantined = _feed_rows(data)
+            text = f"{data.get('feed')}: {loaded:,} rows loaded, {quarantined:,} quarantined"
+        return stage_line(month, "load", seconds, text)
     if task_id == "transform":
         return stage_line(month, "transform", seconds, transform_text(data))
     if task_id == "audit":
