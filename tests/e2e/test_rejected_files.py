@@ -268,7 +268,7 @@ def test_the_run_prints_one_line_per_stage_with_real_figures(run) -> None:
         for line in lines:
             assert re.match(rf"^{month:%Y-%m} \w+ +{_SECONDS}  \S", line), line
         prepare, load, transform, audit, publish = lines
-        assert "feeds arrived" in prepare
+        assert re.search(r"  \d of 8 feeds arrived", prepare), prepare
         # the rows the load line gives are the load history's, file by file
         loaded, quarantined = query(
             url, "select coalesce(sum(rows_loaded), 0), coalesce(sum(rows_quarantined), 0) "

@@ -34,8 +34,8 @@ def test_the_load_line_gives_every_feeds_rows_and_names_the_rejected_file() -> N
     text = load_text([_feed("registry_members", 765, 1), rejected, _feed("education", 139),
                       {"feed": "water", "status": "skipped"}])
     assert text == (
-        "904 rows loaded, 1 quarantined, 1 file rejected (below): education 139, "
-        "housing REJECTED housing_2021-01.csv, registry_members 765 (+1 quarantined), "
+        "904 rows loaded, 1 quarantined, 1 file rejected (below); loaded/quarantined: "
+        "education 139/0, housing REJECTED housing_2021-01.csv, registry_members 765/1, "
         "water unchanged"
     )
 
@@ -72,9 +72,16 @@ def test_a_month_prints_its_stages_in_order_and_a_failed_one_says_so() -> None:
     ]
     lines = month_lines(JAN, tasks, {"audit": "3 checks: 2 passed, 0 warned, 1 failed"})
     assert [line.split()[1] for line in lines] == ["prepare", "load", "transform", "audit"]
-    assert lines[1] == ("2021-01 load           1.0 s  904 rows loaded, 1 quarantined: "
-                        "education 139, registry_members 765 (+1 quarantined)")
+    assert lines[1] == ("2021-01 load           1.0 s  904 rows loaded, 1 quarantined; "
+                        "loaded/quarantined: education 139/0, registry_members 765/1")
     assert lines[3].endswith("18.0 s  3 checks: 2 passed, 0 warned, 1 failed")
+
+
+def test_the_prepare_line_names_the_feeds_that_did_not_arrive() -> None:
+    line = task_line(JAN, "prepare", ["education", "registry_households", "registry_members"],
+                     0.5)
+    assert line == ("2021-01 prepare        0.5 s  3 of 8 feeds arrived; not delivered: "
+                    "medical, housing, water, employment, social_assistance")
 
 
 def test_a_load_task_logs_its_own_feed() -> None:

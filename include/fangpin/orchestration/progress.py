@@ -8,8 +8,8 @@ instances back from the metadata database (``run_months``) and calls :func:`mont
 
 A month reads::
 
-    2021-01 prepare      0.5 s  8 feeds arrived, the registry among them
-    2021-01 load         5.3 s  3,998 rows loaded, 2 quarantined: registry_households 300, ...
+    2021-01 prepare      0.5 s  8 of 8 feeds arrived
+    2021-01 load         5.3 s  3,998 rows loaded, 2 quarantined; loaded/quarantined: ...
     2021-01 transform   47.8 s  dbt build: 8 seeds, 40 models built, 173 tests passed
     2021-01 audit       19.9 s  245 checks: 244 passed, 1 warned (suite/check), 0 failed
     2021-01 publish      0.4 s  published
@@ -67,9 +67,13 @@ def _named(names: Sequence[str]) -> str:
 
 
 def prepare_text(feeds: object) -> str:
-    """``8 feeds arrived``; the load line names them (a missing one is not loaded)."""
+    """``8 of 8 feeds arrived``, naming those that did not (the load line has the others)."""
+    from fangpin.feeds.contracts import FEEDS
+
     names = list(feeds) if isinstance(feeds, list | tuple) else []
-    return f"{_count(len(names), 'feed')} arrived, the registry among them"
+    missing = [feed for feed in FEEDS if feed not in names]
+    text = f"{len(names)} of {len(FEEDS)} feeds arrived"
+    return f"{text}; not delivered: {', '.join(missing)}" if missing else text
 
 
 def _feed_rows(result: Mapping) -> tuple[int, int]:
@@ -79,7 +83,8 @@ def _feed_rows(result: Mapping) -> tuple[int, int]:
 
 
 def feed_text(result: Mapping) -> str:
-    """One feed's load: ``education 139``, ``+1 quarantined``, unchanged, absent, REJECTED."""
+    """One feed's load: ``education 139/1`` (rows loaded/quarantined), ``unchanged`` (the
+    same bytes as the delivery in force), ``absent`` or ``REJECTED <file>``."""
     status = result.get("status")
     feed = result.get("feed", "?")
     if status == "rejected":
@@ -89,8 +94,7 @@ def feed_text(result: Mapping) -> str:
     if status == "absent":
         return f"{feed} absent"
     loaded, quarantined = _feed_rows(result)
-    text = f"{feed} {loaded:,}"
-    return f"{text} (+{quarantined:,} quarantined)" if quarantined else text
+    return f"{feed} {loaded:,}/{quarantined:,}"
 
 
 def load_text(results: Iterable[Mapping]) -> str:
@@ -104,7 +108,7 @@ def load_text(results: Iterable[Mapping]) -> str:
     head = f"{loaded:,} rows loaded, {quarantined:,} quarantined"
     if rejected:
         head += f", {_count(rejected, 'file')} rejected (below)"
-    return f"{head}: " + ", ".join(feed_text(r) for r in results)
+    return f"{head}; loaded/quarantined: " + ", ".join(feed_text(r) for r in results)
 
 
 def transform_text(result: Mapping) -> str:
