@@ -31,6 +31,8 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pendulum
@@ -117,16 +119,26 @@ def _report_rejection(line: str) -> None:
     add_run_note(ctx["dag"].dag_id, ctx["run_id"], line)
 
 
-def _summary(month, task_id: str, result, started: float):  # noqa: ANN001, ANN202
-    """Log the stage's one line (``fangpin.orchestration.progress``): the figures of what the
-    task did, the last line of its own output; ``fangpin run`` prints the same from XComs."""
+@contextmanager
+def _stage(task_id: str) -> Iterator[dict]:
+    """The task's work in a log group (Airflow's UI shows it collapsed: the libraries' lines),
+    then the stage's one line (``fangpin.orchestration.progress``): what the task did, in
+    figures, the first line the task log shows open. ``fangpin run`` prints the same line
+    from the task's XCom. The body puts ``month`` and ``result`` into the dict it gets."""
     import logging
 
     from fangpin.orchestration.progress import task_line
 
-    line = task_line(month, task_id, result, time.perf_counter() - started)
-    logging.getLogger("fangpin.stage").info("%s", line)
-    return result
+    log = logging.getLogger("fangpin.stage")
+    started = time.perf_counter()
+    done: dict = {}
+    log.info("::group::%s: its libraries' lines (Great Expectations, dbt, ...)", task_id)
+    try:
+        yield done
+    finally:
+        log.info("::endgroup::")  # a failure's traceback stays outside the group, in view
+    log.info("%s", task_line(done["month"], task_id, done.get("result"),
+                             time.perf_counter() - started))
 
 
 def _landing() -> str:
@@ -230,10 +242,11 @@ def fangpin_monthly() -> None:
 
         from fangpin.monthly import prepare as prepare_month
 
-        started = time.perf_counter()
-        month, url, run_id = _month_and_url()
-        feeds = _no_retry(prepare_month, url, Path(_landing()), month, run_id)
-        return _summary(month, "prepare", feeds, started)
+        with _stage("prepare") as done:
+            month, url, run_id = _month_and_url()
+            done.update(month=month,
+                        result=_no_retry(prepare_month, url, Path(_landing()), month, run_id))
+        return done["result"]
 
     @task(max_active_tis_per_dagrun=LOAD_CAP, show_return_value_in_logs=False)
     def load(feed: str) -> dict:
@@ -246,12 +259,13 @@ def fangpin_monthly() -> None:
 
         from fangpin.monthly import load as load_feed
 
-        started = time.perf_counter()
-        month, url, run_id = _month_and_url()
-        result = _no_retry(load_feed, url, Path(_landing()), month, feed, run_id)
+        with _stage("load") as done:
+            month, url, run_id = _month_and_url()
+            result = _no_retry(load_feed, url, Path(_landing()), month, feed, run_id)
+            done.update(month=month, result=result)
         if result.get("status") == "rejected":
             _report_rejection(result["line"])
-        return _summary(month, "load", result, started)
+        return result
 
     @task(pool=BUILD_POOL, priority_weight=10, weight_rule="absolute",
           show_return_value_in_logs=False)
@@ -259,39 +273,41 @@ def fangpin_monthly() -> None:
         from fangpin.monthly import transform as build
         from fangpin.orchestration.dag_support import stamp_build
 
-        started = time.perf_counter()
-        month, url, run_id = _month_and_url()
-
         def build_and_stamp(url: str, month, run_id: str) -> dict:  # noqa: ANN001
             built = build(url, month, run_id)
             stamp_build(url, month, run_id)
             return built
 
-        built = _building(build_and_stamp, url, month, run_id, check_stamp=False)
-        return _summary(month, "transform", built, started)
+        with _stage("transform") as done:
+            month, url, run_id = _month_and_url()
+            done.update(month=month, result=_building(build_and_stamp, url, month, run_id,
+                                                      check_stamp=False))
+        return done["result"]
 
     @task(retries=0, pool=BUILD_POOL, priority_weight=20, weight_rule="absolute",
           show_return_value_in_logs=False)
     def audit() -> dict:
         from fangpin.monthly import audit as audit_build
 
-        started = time.perf_counter()
-        month, url, run_id = _month_and_url()
-        checked = _building(audit_build, url, month, run_id, check_stamp=True)
-        return _summary(month, "audit", checked, started)
+        with _stage("audit") as done:
+            month, url, run_id = _month_and_url()
+            done.update(month=month,
+                        result=_building(audit_build, url, month, run_id, check_stamp=True))
+        return done["result"]
 
     @task(pool=BUILD_POOL, priority_weight=30, weight_rule="absolute", outlets=[MARTS],
           show_return_value_in_logs=False)
     def publish(_audit: dict) -> dict:
         from fangpin.monthly import publish as publish_build
 
-        started = time.perf_counter()
-        month, url, run_id = _month_and_url()
-        published = _building(publish_build, url, month, run_id, check_stamp=True)
+        with _stage("publish") as done:
+            month, url, run_id = _month_and_url()
+            done.update(month=month, result=_building(publish_build, url, month, run_id,
+                                                      check_stamp=True))
         get_current_context()["outlet_events"][MARTS].extra = {
             "month": f"{month:%Y-%m}", "run_id": run_id,
         }
-        return _summary(month, "publish", published, started)
+        return done["result"]
 
     feeds = prepare()
     wait_for_registry() >> feeds

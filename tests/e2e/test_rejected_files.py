@@ -332,3 +332,9 @@ def test_the_log_file_named_at_the_start_has_the_libraries_and_the_tasks_lines(r
                 continue  # each load task logs its own feed
             assert any(_text(line) in t and f"{month:%Y-%m} {stage}" in t for t in task_lines)
     assert any("education REJECTED education_2021-02_1405.csv" in t for t in task_lines)
+    # the libraries' lines of a task sit in a log group (collapsed in Airflow's UI), its stage
+    # line right after it: the first line the task log shows open
+    lines = text.splitlines()
+    ends = [i for i, line in enumerate(lines) if "::endgroup::" in line and "fangpin.stage" in line]
+    assert len(ends) >= len(MONTHS) * 5
+    assert all("[fangpin.stage]" in lines[i + 1] for i in ends)
