@@ -8,6 +8,7 @@ STAMP := $(VENV)/.installed
 DEMO_DIR ?= out/demo-landing
 DEMO_HOUSEHOLDS ?= 3000
 DEMO_MONTHS ?= 2021-01..2021-03
+DEMO_SCORECARD_ROWS ?= 10
 SIZES ?= 10000 100000 1000000
 
 BI_VENV := .venv-bi
@@ -39,7 +40,8 @@ demo: $(STAMP)
 	rm -rf $(DEMO_DIR)
 	$(BIN)/fangpin synth --households $(DEMO_HOUSEHOLDS) --months $(DEMO_MONTHS) --seed 2021 --messy 0.05 --out $(DEMO_DIR)
 	$(BIN)/fangpin run --landing $(DEMO_DIR)
-	$(BIN)/fangpin scorecard
+	$(BIN)/fangpin scorecard --limit $(DEMO_SCORECARD_ROWS)
+	@echo "(the first $(DEMO_SCORECARD_ROWS) key counties; all of them: $(BIN)/fangpin scorecard --limit 100)"
 	@echo
 	@echo "Next:"
 	@echo "  SQL, as the evaluator login demo_evaluator (its password is in a 0600 file, never printed):"

@@ -30,6 +30,9 @@ calls the configured notifier (``fangpin.orchestration.notify``).
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pendulum
@@ -114,6 +117,28 @@ def _report_rejection(line: str) -> None:
     logging.getLogger("fangpin.load").warning("%s", line)
     ctx = get_current_context()
     add_run_note(ctx["dag"].dag_id, ctx["run_id"], line)
+
+
+@contextmanager
+def _stage(task_id: str) -> Iterator[dict]:
+    """The task's work in a log group (Airflow's UI shows it collapsed: the libraries' lines),
+    then the stage's one line (``fangpin.orchestration.progress``): what the task did, in
+    figures, the first line the task log shows open. ``fangpin run`` prints the same line
+    from the task's XCom. The body puts ``month`` and ``result`` into the dict it gets."""
+    import logging
+
+    from fangpin.orchestration.progress import task_line
+
+    log = logging.getLogger("fangpin.stage")
+    started = time.perf_counter()
+    done: dict = {}
+    log.info("::group::%s: its libraries' lines (Great Expectations, dbt, ...)", task_id)
+    try:
+        yield done
+    finally:
+        log.info("::endgroup::")  # a failure's traceback stays outside the group, in view
+    log.info("%s", task_line(done["month"], task_id, done.get("result"),
+                             time.perf_counter() - started))
 
 
 def _landing() -> str:
@@ -211,16 +236,19 @@ def fangpin_monthly() -> None:
             _fail(exc)
         return verdict == "go"
 
-    @task(retries=0)
+    @task(retries=0, show_return_value_in_logs=False)
     def prepare() -> list[str]:
         from pathlib import Path
 
         from fangpin.monthly import prepare as prepare_month
 
-        month, url, run_id = _month_and_url()
-        return _no_retry(prepare_month, url, Path(_landing()), month, run_id)
+        with _stage("prepare") as done:
+            month, url, run_id = _month_and_url()
+            done.update(month=month,
+                        result=_no_retry(prepare_month, url, Path(_landing()), month, run_id))
+        return done["result"]
 
-    @task(max_active_tis_per_dagrun=LOAD_CAP)
+    @task(max_active_tis_per_dagrun=LOAD_CAP, show_return_value_in_logs=False)
     def load(feed: str) -> dict:
         """Load one feed; a rejected file ends the task successfully, and says so.
 
@@ -231,41 +259,55 @@ def fangpin_monthly() -> None:
 
         from fangpin.monthly import load as load_feed
 
-        month, url, run_id = _month_and_url()
-        result = _no_retry(load_feed, url, Path(_landing()), month, feed, run_id)
+        with _stage("load") as done:
+            month, url, run_id = _month_and_url()
+            result = _no_retry(load_feed, url, Path(_landing()), month, feed, run_id)
+            done.update(month=month, result=result)
         if result.get("status") == "rejected":
             _report_rejection(result["line"])
         return result
 
-    @task(pool=BUILD_POOL, priority_weight=10, weight_rule="absolute")
-    def transform(_loaded: list[dict]) -> None:
+    @task(pool=BUILD_POOL, priority_weight=10, weight_rule="absolute",
+          show_return_value_in_logs=False)
+    def transform(_loaded: list[dict]) -> dict:
         from fangpin.monthly import transform as build
         from fangpin.orchestration.dag_support import stamp_build
 
-        month, url, run_id = _month_and_url()
-
-        def build_and_stamp(url: str, month, run_id: str) -> None:  # noqa: ANN001
-            build(url, month, run_id)
+        def build_and_stamp(url: str, month, run_id: str) -> dict:  # noqa: ANN001
+            built = build(url, month, run_id)
             stamp_build(url, month, run_id)
+            return built
 
-        _building(build_and_stamp, url, month, run_id, check_stamp=False)
+        with _stage("transform") as done:
+            month, url, run_id = _month_and_url()
+            done.update(month=month, result=_building(build_and_stamp, url, month, run_id,
+                                                      check_stamp=False))
+        return done["result"]
 
-    @task(retries=0, pool=BUILD_POOL, priority_weight=20, weight_rule="absolute")
+    @task(retries=0, pool=BUILD_POOL, priority_weight=20, weight_rule="absolute",
+          show_return_value_in_logs=False)
     def audit() -> dict:
         from fangpin.monthly import audit as audit_build
 
-        month, url, run_id = _month_and_url()
-        return _building(audit_build, url, month, run_id, check_stamp=True)
+        with _stage("audit") as done:
+            month, url, run_id = _month_and_url()
+            done.update(month=month,
+                        result=_building(audit_build, url, month, run_id, check_stamp=True))
+        return done["result"]
 
-    @task(pool=BUILD_POOL, priority_weight=30, weight_rule="absolute", outlets=[MARTS])
-    def publish(_audit: dict) -> None:
+    @task(pool=BUILD_POOL, priority_weight=30, weight_rule="absolute", outlets=[MARTS],
+          show_return_value_in_logs=False)
+    def publish(_audit: dict) -> dict:
         from fangpin.monthly import publish as publish_build
 
-        month, url, run_id = _month_and_url()
-        _building(publish_build, url, month, run_id, check_stamp=True)
+        with _stage("publish") as done:
+            month, url, run_id = _month_and_url()
+            done.update(month=month, result=_building(publish_build, url, month, run_id,
+                                                      check_stamp=True))
         get_current_context()["outlet_events"][MARTS].extra = {
             "month": f"{month:%Y-%m}", "run_id": run_id,
         }
+        return done["result"]
 
     feeds = prepare()
     wait_for_registry() >> feeds

@@ -8,8 +8,12 @@ import os
 import sys
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fangpin.monthly import parse_month
+
+if TYPE_CHECKING:
+    from fangpin.orchestration.console import Console
 
 
 def month_range(text: str) -> list[date]:
@@ -94,53 +98,61 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not months:
         print(f"no month folders (YYYY-MM) to run in {landing}", file=sys.stderr)
         return EXIT_USAGE
-    try:
-        return _run(landing, args.months, None if args.wait else 0, args.strict)
-    except KeyboardInterrupt:
-        print("fangpin run stopped: interrupted", file=sys.stderr)
-        return EXIT_FAILED
+    from fangpin.orchestration.console import run_console
+
+    # The libraries' lines (Airflow's task runner, dbt, Great Expectations, warnings) go to
+    # the run's log file; the terminal gets the stage lines (fangpin.orchestration.console).
+    with run_console(verbose=args.verbose) as console:
+        try:
+            return _run(console, landing, args.months, None if args.wait else 0, args.strict)
+        except KeyboardInterrupt:
+            console.error("fangpin run stopped: interrupted")
+            return EXIT_FAILED
 
 
 def _run(
-    landing: Path, selected: list[date] | None, wait_seconds: float | None, strict: bool
+    console: Console, landing: Path, selected: list[date] | None,
+    wait_seconds: float | None, strict: bool,
 ) -> int:
     """``fangpin run`` with every way it can stop turned into one line and an exit code."""
     from fangpin.orchestration.plan import PlanError
     from fangpin.orchestration.run_months import MonthFailed, one_line, run_landing
     from fangpin.warehouse.writer_lock import WarehouseBusy
 
+    def stopped(message: str, code: int) -> int:
+        console.error(f"the libraries' log of this run: {console.path}")
+        console.error(f"fangpin run stopped: {message}")
+        return code
+
     try:
         from fangpin.warehouse.connection import redacted, warehouse_url
 
         url = warehouse_url()
-        print(f"fangpin run against {redacted(url)}", flush=True)
-        outcomes = run_landing(url, landing, selected, wait_seconds)
+        console.say(f"fangpin run against {redacted(url)}")
+        console.say(f"log file: {console.path} (Airflow, dbt, Great Expectations; "
+                    "fangpin run -v shows them here too)")
+        outcomes = run_landing(url, landing, selected, wait_seconds, say=console.say)
     except MonthFailed as failure:
-        return _stopped(str(failure), EXIT_FAILED)
+        return stopped(str(failure), EXIT_FAILED)
     except WarehouseBusy as busy:
-        return _stopped(f"{busy} (or run with --wait)", EXIT_BUSY)
+        return stopped(f"{busy} (or run with --wait)", EXIT_BUSY)
     except PlanError as error:
-        return _stopped(str(error), EXIT_FAILED)
+        return stopped(str(error), EXIT_FAILED)
     except Exception as exc:  # noqa: BLE001 - every fault ends in one line, never a traceback
-        logging.getLogger("fangpin").debug("fangpin run stopped", exc_info=True)
+        logging.getLogger("fangpin").error("fangpin run stopped", exc_info=True)
         where = _where()
         if _lost_warehouse(exc):
-            return _stopped(
+            return stopped(
                 f"{where}the warehouse stopped answering ({one_line(str(_root(exc)))}); "
                 "nothing half-done was kept: start it again, then rerun", EXIT_UNREACHABLE,
             )
-        return _stopped(f"{where}{type(exc).__name__}: {one_line(str(exc))}", EXIT_FAILED)
+        return stopped(f"{where}{type(exc).__name__}: {one_line(str(exc))}", EXIT_FAILED)
     rejected = sum(len(o.rejections) for o in outcomes)
     if rejected and strict:
-        print(f"fangpin run --strict: {rejected} file(s) rejected (listed above); every month "
-              "was published from the deliveries in force", file=sys.stderr)
+        console.error(f"fangpin run --strict: {rejected} file(s) rejected (listed above); "
+                      "every month was published from the deliveries in force")
         return EXIT_REJECTED
     return EXIT_OK
-
-
-def _stopped(message: str, code: int) -> int:
-    print(f"fangpin run stopped: {message}", file=sys.stderr, flush=True)
-    return code
 
 
 def _where() -> str:
@@ -366,6 +378,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--strict", action="store_true",
         help=f"exit {EXIT_REJECTED} when any file was rejected (the months are still published)",
     )
+    p.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                   help="show the libraries' lines here too (they always go to the log file)")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("audit", help="run the quality gate on the build alone")

@@ -219,11 +219,13 @@ def load(url: str, landing: Path, month: date, feed: str, run_id: str) -> dict:
     return _as_dict(result)
 
 
-def transform(url: str, month: date, run_id: str) -> None:
-    """One ``dbt build`` for the month into the build schema."""
+def transform(url: str, month: date, run_id: str) -> dict:
+    """One ``dbt build`` for the month into the build schema; what it built and tested."""
     from fangpin.transform.dbt import dbt_build
 
-    run_stage(url, run_id, month, "transform", lambda: dbt_build(url, month, run_id=run_id))
+    built = run_stage(url, run_id, month, "transform",
+                      lambda: dbt_build(url, month, run_id=run_id))
+    return built.summary()
 
 
 def audit(url: str, month: date, run_id: str) -> dict:
@@ -237,13 +239,14 @@ def audit(url: str, month: date, run_id: str) -> dict:
             reason = outcome.refusal_reason
             refuse(url, month, run_id, reason)
             raise StageFailed(f"{month:%Y-%m}: audit refused the publish; {reason}")
-        return {"passed": True, "warnings": list(outcome.warnings)}
+        return {"passed": True, "checks": len(outcome.results),
+                "warnings": list(outcome.warnings), "failed": list(outcome.blocking_failures)}
 
     return run_stage(url, run_id, month, "audit", _audit)
 
 
-def publish(url: str, month: date, run_id: str) -> None:
-    """Swap the audited build into ``marts`` in one transaction.
+def publish(url: str, month: date, run_id: str) -> dict:
+    """Swap the audited build into ``marts`` in one transaction; say how it went.
 
     A refusal raises ``PublishRefused``, which is not retryable (``fangpin.errors``).
     """
@@ -254,7 +257,8 @@ def publish(url: str, month: date, run_id: str) -> None:
         fault_point("publish")  # tests kill here: the publish stage open, marts untouched
         return publish_build(url, month, run_id)
 
-    run_stage(url, run_id, month, "publish", _publish)
+    outcome = run_stage(url, run_id, month, "publish", _publish)
+    return {"status": outcome.status, "attempts": outcome.attempts}
 
 
 def _as_dict(result: object) -> dict:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import subprocess
 import sys
 import uuid
@@ -56,7 +57,7 @@ def drop_column(path: Path, column: str) -> None:
 
 def fangpin(*args: str, url: str, home: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "WAREHOUSE_URL": url, "AIRFLOW_HOME": str(home),
-           "FANGPIN_TASK_RETRIES": "0"}
+           "FANGPIN_TASK_RETRIES": "0", "FANGPIN_LOG_DIR": str(home / "run-logs")}
     exe = Path(sys.executable).with_name("fangpin")
     return subprocess.run([str(exe), *args], env=env, capture_output=True, text=True,
                           timeout=1800)
@@ -242,3 +243,98 @@ def test_the_shipped_key_counties_publish_a_province_covering_only_some_counties
         "'key_counties_without_households' and not passed and severity = 'warning'",
     )
     assert warned == [(3,)]
+
+
+# --- what the run prints (issue 15: a run you can follow) ----------------------------------
+
+STAGES = ["prepare", "load", "transform", "audit", "publish"]
+_SECONDS = r"(\d+\.\d s|\d+ min \d\d s)"
+
+
+def _month_lines(out: str, month: date) -> list[str]:
+    return [line for line in out.splitlines() if line.startswith(f"{month:%Y-%m} ")]
+
+
+def _text(line: str) -> str:
+    """A stage line without its month, stage and seconds: what the task said it did."""
+    return re.split(_SECONDS, line, maxsplit=1)[-1].strip()
+
+
+def test_the_run_prints_one_line_per_stage_with_real_figures(run) -> None:
+    url, _home, proc = run
+    for month in MONTHS:
+        lines = _month_lines(proc.stdout, month)
+        assert [line.split()[1] for line in lines] == STAGES, proc.stdout
+        for line in lines:
+            assert re.match(rf"^{month:%Y-%m} \w+ +{_SECONDS}  \S", line), line
+        prepare, load, transform, audit, publish = lines
+        assert re.search(r"  \d of 8 feeds arrived", prepare), prepare
+        # the rows the load line gives are the load history's, file by file
+        loaded, quarantined = query(
+            url, "select coalesce(sum(rows_loaded), 0), coalesce(sum(rows_quarantined), 0) "
+            "from ops.load_history where month = %s and status = 'loaded'", month)[0]
+        assert f"{loaded:,} rows loaded, {quarantined:,} quarantined, 1 file rejected" in load
+        feed = next(f for (m, f) in SPOILT if m == month)
+        assert f"{feed} REJECTED {SPOILT[(month, feed)][0]}" in load
+        assert re.search(r"dbt build: \d+ seeds, \d+ models built, \d+ tests passed",
+                         transform), transform
+        # the audit line names its warning; its counts are the recorded checks
+        checks, warned, failed = query(
+            url, "select count(*), count(*) filter (where not passed and severity = 'warning'), "
+            "count(*) filter (where not passed and severity = 'blocking') from ops.audit_result "
+            "where month = %s", month)[0]
+        assert warned >= 1 and failed == 0
+        assert f"{checks:,} checks: {checks - warned:,} passed, {warned} warned (" in audit
+        assert "key_counties_without_households" in audit
+        assert audit.endswith(", 0 failed")
+        assert publish.endswith("  published")
+        assert re.search(rf"^{month:%Y-%m}: published with 1 file\(s\) rejected in {_SECONDS} "
+                         rf"\(tasks {_SECONDS}, Airflow {_SECONDS}; run ", proc.stdout, re.M)
+
+
+def test_each_month_ends_with_the_time_left_and_the_run_with_its_total(run) -> None:
+    _url, _home, proc = run
+    lines = proc.stdout.splitlines()
+    eta = [i for i, line in enumerate(lines) if " left: about " in line]
+    assert [lines[i].split(" left")[0] for i in eta] == ["2 months", "1 month"]
+    for i in eta:
+        assert re.search(rf"left: about {_SECONDS} \({_SECONDS} a month so far\)$", lines[i])
+    assert re.match(rf"^3 months published in {_SECONDS} \(Airflow start-up {_SECONDS}\)$",
+                    lines[-1]), lines[-1]
+    # the terminal is for people: about a dozen lines a month, no traceback, no warning
+    assert len(lines) <= 20 * len(MONTHS), proc.stdout
+    for month in MONTHS:
+        assert len([line for line in lines if f"{month:%Y-%m}" in line]) <= 20
+    terminal = proc.stdout + proc.stderr
+    assert "Traceback" not in terminal
+    assert "Warning" not in terminal and "[warning" not in terminal
+    assert "great_expectations" not in terminal and "Returned value" not in terminal
+
+
+def test_the_log_file_named_at_the_start_has_the_libraries_and_the_tasks_lines(run) -> None:
+    _url, home, proc = run
+    found = re.search(r"^log file: (\S+)", proc.stdout, re.M)
+    assert found, proc.stdout
+    path = Path(found.group(1))
+    assert path.parent == home / "run-logs" and path.exists()
+    text = path.read_text(encoding="utf-8")
+    # the noise the terminal is spared: Great Expectations, Airflow's task runner, dbt
+    assert "great_expectations" in text
+    assert "[DAG TEST] starting task_id=transform" in text
+    assert "dbt build (exit 0)" in text
+    # each task logged its own stage line (dag.test: the task log is this file), the same
+    # figures the terminal shows
+    task_lines = [line for line in text.splitlines() if "[fangpin.stage]" in line]
+    for month in MONTHS:
+        for line in _month_lines(proc.stdout, month):
+            stage = line.split()[1]
+            if stage == "load":
+                continue  # each load task logs its own feed
+            assert any(_text(line) in t and f"{month:%Y-%m} {stage}" in t for t in task_lines)
+    assert any("education REJECTED education_2021-02_1405.csv" in t for t in task_lines)
+    # the libraries' lines of a task sit in a log group (collapsed in Airflow's UI), its stage
+    # line right after it: the first line the task log shows open
+    lines = text.splitlines()
+    ends = [i for i, line in enumerate(lines) if "::endgroup::" in line and "fangpin.stage" in line]
+    assert len(ends) >= len(MONTHS) * 5
+    assert all("[fangpin.stage]" in lines[i + 1] for i in ends)

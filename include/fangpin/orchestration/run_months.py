@@ -12,19 +12,24 @@ month it clears what dead runs left (``housekeeping``) and plans the months (``p
 new, changed and stale months and every published month after the first of them are built,
 in order; unchanged months are skipped and said so.
 
-After each month's outcome comes one line per file the month's run rejected (month, feed,
-file, cause, which delivery stays in force): a rejection does not stop the month, so it must
-not be quiet either. ``fangpin run --strict`` turns any rejection into exit code 4.
+Each month prints one line per stage with its seconds and figures (``progress``), read
+back from Airflow's record of the month's DAG run: each task instance's state and duration
+and the result it returned (its XCom). Then the month's total, one line per file the month's
+run rejected (month, feed, file, cause, which delivery stays in force: a rejection does not
+stop the month, so it must not be quiet either) and the time the months left should take.
+``fangpin run --strict`` turns any rejection into exit code 4.
 """
 
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from fangpin.orchestration import airflow_env
+from fangpin.orchestration import airflow_env, progress
 from fangpin.warehouse.connection import connect
 
 log = logging.getLogger(__name__)
@@ -40,6 +45,11 @@ class MonthOutcome:
     cause: str | None = None
     #: ``Rejection.line()`` of each file the month's run rejected.
     rejections: tuple[str, ...] = field(default=())
+    #: One line per stage, with its seconds and figures (``progress.month_lines``).
+    stage_lines: tuple[str, ...] = field(default=())
+    #: Wall time of the month's DAG run, and the sum of its task instances' durations.
+    seconds: float = 0.0
+    task_seconds: float = 0.0
 
     @property
     def ok(self) -> bool:
@@ -50,6 +60,18 @@ class MonthOutcome:
             rejected = len(self.rejections)
             note = f"; {rejected} file(s) rejected, see below" if rejected else ""
             return f"{self.month:%Y-%m}: published (run {self.run_id}){note}"
+        return self.stop_message()
+
+    def total_line(self) -> str:
+        """The month's last line: its verdict, wall time and Airflow's share of it."""
+        rejected = len(self.rejections)
+        verdict = "published" if self.ok else f"stopped at {self.failed_stage or 'a stage'}"
+        if rejected:
+            verdict += f" with {rejected} file(s) rejected"
+        return progress.month_total(self.month, verdict, self.seconds, self.task_seconds,
+                                    self.run_id)
+
+    def stop_message(self) -> str:
         return (
             f"{self.month:%Y-%m}, stage {self.failed_stage or 'unknown'}: "
             f"{one_line(self.cause or 'see the Airflow task log')} (run {self.run_id})"
@@ -100,8 +122,16 @@ def scheduled_logical_date(month: date) -> datetime:
     return datetime(year, nxt, 6, 3, 0, tzinfo=UTC)
 
 
+Say = Callable[[str], None]
+
+
+def _print(line: str) -> None:
+    print(line, flush=True)
+
+
 def run_landing(
     warehouse: str, landing: Path, selected: list[date] | None, wait_seconds: float | None = 0,
+    say: Say = _print,
 ) -> list[MonthOutcome]:
     """``fangpin run``: plan the months of ``landing`` and run the DAG for those to build.
 
@@ -118,41 +148,53 @@ def run_landing(
     with run_lock(warehouse, who, wait_seconds), writer_lock(warehouse, who, wait_seconds):
         noticed_by = f"fangpin-run-{datetime.now(UTC):%Y%m%dT%H%M%S}"
         for dead in clear_dead_runs(warehouse, noticed_by):
-            print(f"abandoned (its process died): {dead}", flush=True)
+            say(f"abandoned (its process died): {dead}")
         plans = plan_months(warehouse, landing, selected)
         for item in plans:
-            print(item.describe(), flush=True)
+            say(item.describe())
         todo = [item.month for item in plans if item.action != SKIP]
         if not todo:
-            print("nothing to build: every month is published from the deliveries in the "
-                  "landing area", flush=True)
+            say("nothing to build: every month is published from the deliveries in the "
+                "landing area")
             return []
-        return run_months(warehouse, landing, todo)
+        return run_months(warehouse, landing, todo, say)
 
 
-def run_months(warehouse: str, landing: Path, months: list[date]) -> list[MonthOutcome]:
+def run_months(
+    warehouse: str, landing: Path, months: list[date], say: Say = _print
+) -> list[MonthOutcome]:
     """Run the DAG for each month in order; raise :class:`MonthFailed` at the first failure.
 
     Call it through :func:`run_landing` (which holds the locks and plans the months);
-    directly it runs exactly ``months``.
+    directly it runs exactly ``months``. Each month says its stages, its total, its rejected
+    files and the time left (``say``: the terminal of ``fangpin run``).
     """
     from fangpin.warehouse.setup import ensure_warehouse
 
+    started = time.perf_counter()
     ensure_warehouse(warehouse)
     airflow_env.configure(warehouse)
     airflow_env.migrate(warehouse)
     dag = _load_dag()
-    outcomes = []
+    start_up = time.perf_counter() - started
+    say(f"Airflow ready in {progress.duration(start_up)} (metadata database migrated, "
+        "DAG parsed)")
+    outcomes: list[MonthOutcome] = []
     for month in months:
         outcome = _run_one(dag, warehouse, landing, month)
         outcomes.append(outcome)
-        log.info(outcome.describe())
-        print(outcome.describe(), flush=True)
+        for line in outcome.stage_lines:
+            say(line)
+        say(outcome.total_line())
         for line in outcome.rejections:
             log.warning("%s", line)
-            print(f"  {line}", flush=True)
+            say(f"  {line}")
         if not outcome.ok:
             raise MonthFailed(outcome)
+        left = progress.eta_line([o.seconds for o in outcomes], len(months) - len(outcomes))
+        if left:
+            say(left)
+    say(progress.run_total(len(outcomes), time.perf_counter() - started, start_up))
     return outcomes
 
 
@@ -170,12 +212,59 @@ def _load_dag():  # noqa: ANN202 - Airflow's DAG type is imported lazily
 def _run_one(dag, warehouse: str, landing: Path, month: date) -> MonthOutcome:  # noqa: ANN001
     conf = {"month": f"{month:%Y-%m}", "landing": str(landing.resolve()), "wait_for_feeds": False}
     started = datetime.now(UTC)
+    clock = time.perf_counter()
     dag_run = dag.test(logical_date=scheduled_logical_date(month), run_conf=conf)
+    seconds = time.perf_counter() - clock
     state = str(getattr(dag_run.state, "value", dag_run.state))
     failed = state != "success"
     stage, cause = _failure(warehouse, dag_run.run_id, started) if failed else (None, None)
-    return MonthOutcome(month, dag_run.run_id, state, stage, cause,
-                        _rejection_lines(warehouse, dag_run.run_id))
+    tasks = month_tasks(warehouse, dag_run.run_id)
+    notes = _failed_notes(warehouse, dag_run.run_id, tasks) if failed else {}
+    return MonthOutcome(
+        month, dag_run.run_id, state, stage, cause,
+        _rejection_lines(warehouse, dag_run.run_id),
+        tuple(progress.month_lines(month, tasks, notes)), seconds,
+        sum(t.seconds for t in tasks),
+    )
+
+
+def month_tasks(warehouse: str, run_id: str) -> list[progress.TaskRecord]:
+    """Every task instance of a DAG run with its state, duration and returned value, from
+    Airflow's metadata database (``task_instance`` and its ``return_value`` XComs)."""
+    with connect(airflow_env.metadata_url(warehouse)) as conn:
+        rows = conn.execute(
+            "select ti.task_id, ti.map_index, ti.state, "
+            "coalesce(ti.duration, extract(epoch from ti.end_date - ti.start_date), 0), "
+            "x.value from task_instance ti left join xcom x on x.dag_id = ti.dag_id "
+            "and x.run_id = ti.run_id and x.task_id = ti.task_id "
+            "and x.map_index = ti.map_index and x.key = 'return_value' "
+            "where ti.dag_id = %s and ti.run_id = %s order by ti.start_date nulls last",
+            (DAG_ID, run_id),
+        ).fetchall()
+    return [progress.TaskRecord(task_id, map_index, str(state or ""), float(seconds), value)
+            for task_id, map_index, state, seconds, value in rows]
+
+
+def _failed_notes(
+    warehouse: str, run_id: str, tasks: list[progress.TaskRecord]
+) -> dict[str, str]:
+    """What a failed stage line says: a refused audit's counts, from ``ops.audit_result``."""
+    notes: dict[str, str] = {}
+    if any(t.task_id == "audit" and t.state == "failed" for t in tasks):
+        with connect(warehouse) as conn:
+            rows = conn.execute(
+                "select suite || '/' || check_name, severity, passed from ops.audit_result "
+                "where run_id = %s and attempt = (select attempt from ops.audit_result "
+                "where run_id = %s order by audit_id desc limit 1) order by audit_id",
+                (run_id, run_id),
+            ).fetchall()
+        if rows:
+            notes["audit"] = progress.audit_text({
+                "passed": False, "checks": len(rows),
+                "warnings": [n for n, sev, ok in rows if not ok and sev == "warning"],
+                "failed": [n for n, sev, ok in rows if not ok and sev != "warning"],
+            })
+    return notes
 
 
 def _rejection_lines(warehouse: str, run_id: str) -> tuple[str, ...]:

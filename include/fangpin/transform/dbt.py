@@ -7,6 +7,8 @@ of the Airflow worker, and a failing model surfaces as a non-zero exit with dbt'
 from __future__ import annotations
 
 import ctypes
+import json
+import logging
 import os
 import re
 import signal
@@ -21,6 +23,7 @@ from fangpin.faults import fault_point
 from fangpin.warehouse.connection import dbt_env
 
 _PR_SET_PDEATHSIG = 1
+log = logging.getLogger("fangpin.transform.dbt")
 
 
 class DbtFailed(RuntimeError):
@@ -31,6 +34,30 @@ class DbtFailed(RuntimeError):
 class DbtResult:
     command: list[str]
     output: str
+    #: The folder dbt wrote ``run_results.json`` to.
+    target: Path | None = None
+
+    def summary(self) -> dict:
+        """What the build did, from dbt's own ``run_results.json``: seeds and models built,
+        tests passed, and the tests that warned or failed by name (JSON-safe, an XCom)."""
+        path = self.target / "run_results.json" if self.target else None
+        if path is None or not path.exists():
+            return {}
+        results = json.loads(path.read_text(encoding="utf-8")).get("results", [])
+
+        def of(kind: str, *statuses: str) -> list[str]:
+            return sorted(
+                r["unique_id"].split(".")[2] for r in results
+                if r["unique_id"].split(".")[0] == kind and r["status"] in statuses
+            )
+
+        return {
+            "seeds": len(of("seed", "success")),
+            "models": len(of("model", "success")),
+            "tests_passed": len(of("test", "pass")) + len(of("unit_test", "pass")),
+            "tests_warned": of("test", "warn"),
+            "tests_failed": of("test", "fail", "error") + of("unit_test", "fail", "error"),
+        }
 
 
 def dbt_executable() -> str:
@@ -69,9 +96,13 @@ def run_dbt(
     if month is not None:
         vars_["month"] = month.isoformat()
     cmd = [dbt_executable(), *args, "--project-dir", str(project), "--profiles-dir", str(project)]
+    target_env = os.environ.get("DBT_TARGET_PATH")
+    target = Path(target_env) if target_env else project / "target"
     if run_id is not None:
         target, logs = run_folders(month, run_id)
-        if not os.environ.get("DBT_TARGET_PATH"):
+        if target_env:
+            target = Path(target_env)
+        else:
             cmd += ["--target-path", str(target)]
         if not os.environ.get("DBT_LOG_PATH"):
             cmd += ["--log-path", str(logs)]
@@ -85,10 +116,12 @@ def run_dbt(
     )
     fault_point("transform")  # tests kill here: dbt is building
     output, _ = proc.communicate()
+    # dbt's own lines: into the task log (and ``fangpin run``'s log file), not the terminal
+    log.info("dbt %s (exit %s):\n%s", " ".join(args), proc.returncode, output.rstrip())
     if proc.returncode != 0:
         tail = "\n".join(output.strip().splitlines()[-40:])
         raise DbtFailed(f"dbt {' '.join(args)} failed (exit {proc.returncode}):\n{tail}")
-    return DbtResult(cmd, output)
+    return DbtResult(cmd, output, target if target.is_absolute() else project / target)
 
 
 def dbt_build(
