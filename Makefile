@@ -50,6 +50,7 @@ demo: $(STAMP)
 test: $(STAMP)
 	bash scripts/ensure-chromium.sh
 	$(BIN)/ruff check include dags tests bi
+	$(BIN)/mypy
 	$(BIN)/pytest -ra -p no:cacheprovider -m "not deploy and not faults and not bi"
 
 # The fault suite: kill -9 at every stage, a killed postmaster, concurrent runs, reruns.
@@ -65,6 +66,7 @@ test-fast: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check include dags tests bi
+	$(BIN)/mypy
 
 bench: $(STAMP)
 	$(BIN)/python -m fangpin.bench --sizes $(SIZES) $(BENCH_ARGS)
