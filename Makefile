@@ -49,7 +49,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	bash scripts/ensure-chromium.sh
-	$(BIN)/ruff check include dags tests bi
+	$(BIN)/ruff check include dags tests bi benchmarks
 	$(BIN)/mypy
 	$(BIN)/pytest -ra -p no:cacheprovider -m "not deploy and not faults and not bi"
 
@@ -65,11 +65,11 @@ test-fast: $(STAMP)
 	$(BIN)/pytest -ra -m "not slow and not deploy and not faults and not bi"
 
 lint: $(STAMP)
-	$(BIN)/ruff check include dags tests bi
+	$(BIN)/ruff check include dags tests bi benchmarks
 	$(BIN)/mypy
 
 bench: $(STAMP)
-	$(BIN)/python -m fangpin.bench --sizes $(SIZES) $(BENCH_ARGS)
+	$(BIN)/python -m benchmarks --sizes $(SIZES) $(BENCH_ARGS)
 
 bench-small: $(STAMP)
 	$(BIN)/pytest -ra -p no:cacheprovider tests/bench

@@ -204,7 +204,7 @@ def bench_size(
 
 def load_comparison(server: str, rows: int) -> dict:
     """Our loader against ``psql \\copy`` and ``DataFrame.to_sql`` on the same clean rows."""
-    from fangpin.load.bench import bench_load
+    from benchmarks.load import bench_load
 
     url = with_database(server, f"fangpin_bench_load_{uuid.uuid4().hex[:6]}")
     ensure_database(url)
