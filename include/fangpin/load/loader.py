@@ -36,6 +36,7 @@ from fangpin.load.landing import (
     landing_report,
     parse_month,
 )
+from fangpin.warehouse.connection import one_row
 
 log = logging.getLogger(__name__)
 
@@ -315,14 +316,14 @@ def _load_file(
 ) -> FileLoadResult:
     started = time.perf_counter()
     feed = contract.name
-    load_id = conn.execute(
+    load_id = one_row(conn.execute(
         "insert into ops.load_history (feed, month, file_name, file_path, checksum, file_format,"
         " status, arrived_at, started_at, run_id)"
         " values (%s, %s, %s, %s, %s, %s, 'loading', %s, clock_timestamp(), %s)"
         " returning load_id",
         (feed, month, info.name, str(info.path), info.checksum, info.file_format,
          info.arrived_at, run_id),
-    ).fetchone()[0]
+    ))[0]
     result = FileLoadResult(info.name, info.checksum, info.file_format, load_id)
 
     with (

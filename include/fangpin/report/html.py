@@ -22,6 +22,8 @@ from pathlib import Path
 
 import psycopg
 
+from fangpin.warehouse.connection import one_row
+
 #: The seven scored rates (docs/contract/RULES.md "County scorecard"): column, English, Chinese.
 RATES: tuple[tuple[str, str, str], ...] = (
     ("education_rate", "Education", "义务教育保障率"),
@@ -155,9 +157,9 @@ def load_report_data(url: str, month: date) -> ReportData:
                 f"no key county is scored for {month:%Y-%m} in marts.mart_county_scorecard: "
                 "build and publish the month first"
             )
-        province = conn.execute(_PROVINCE, params).fetchone()
-        rectification = conn.execute(_RECTIFICATION, params).fetchone()[0]
-        open_total = conn.execute(_OPEN, params).fetchone()[0]
+        province = one_row(conn.execute(_PROVINCE, params))
+        rectification = one_row(conn.execute(_RECTIFICATION, params))[0]
+        open_total = one_row(conn.execute(_OPEN, params))[0]
         feeds = _optional(conn, _FEEDS, params)
         comment = conn.execute(
             "select obj_description(oid, 'pg_namespace') from pg_namespace "
