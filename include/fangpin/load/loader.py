@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import psycopg
 from psycopg import sql
@@ -98,7 +98,7 @@ class FeedLoadResult:
 # --------------------------------------------------------------------------- the landing area
 
 
-def month_folder(landing: Path, month: date) -> Path:
+def month_folder(landing: Path | str, month: date) -> Path:
     return Path(landing) / f"{month:%Y-%m}"
 
 
@@ -435,7 +435,7 @@ def _stream_rows(
     seen: dict[str, int],
     names: Sequence[str],
     number: int,
-) -> tuple[int, int, int]:
+) -> StreamCounts:
     """The hot loop: normalise, de-duplicate, buffer COPY lines, flush in big writes.
 
     Returns ``StreamCounts`` (read, loaded, quarantined, record and blank lines). Records the
@@ -517,8 +517,9 @@ class _RowStream:
         self.seen = seen
         self.names = names
         self.tag = number << 40
-        self.unique = normaliser.key_index is not None
-        self.key_name = normaliser.columns[normaliser.key_index].name if self.unique else ""
+        key_index = normaliser.key_index
+        self.unique = key_index is not None
+        self.key_name = normaliser.columns[key_index].name if key_index is not None else ""
         self.buffer: list[str] = []
         self.read = 0
         self.quarantined = 0
@@ -556,7 +557,7 @@ class _RowStream:
                 self.quarantined += 1
                 return
         if self.unique:
-            key = self.normaliser.key(line)
+            key = cast(str, self.normaliser.key(line))  # a str: the feed has a unique key
             first = self.seen.get(key)
             if first is not None:
                 where = f"{self.names[first >> 40]} line {first & ((1 << 40) - 1)}"
