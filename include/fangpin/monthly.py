@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 
 from fangpin.errors import NotRetryable
 from fangpin.warehouse.connection import connect
@@ -264,6 +264,7 @@ def _as_dict(result: object) -> dict:
         from dataclasses import asdict
 
         return {
-            k: (str(v) if isinstance(v, (Path, date)) else v) for k, v in asdict(result).items()
+            k: (str(v) if isinstance(v, (Path, date)) else v)
+            for k, v in asdict(cast(Any, result)).items()  # a dataclass: checked just above
         }
     return {"result": str(result)}

@@ -149,7 +149,7 @@ def run_audit(
     context = gx_project.open_context(gx_dir or expectations_dir())
     changed_suites = gx_project.sync_suites(context, specs)
     results: list[CheckResult] = []
-    validations = []
+    validations: list[Any] = []
     with (
         gx_project.connected(url, schema),
         psycopg.connect(url, autocommit=True, options=batch_options()) as conn,
