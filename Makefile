@@ -14,12 +14,13 @@ BI_VENV := .venv-bi
 BI_STAMP := $(BI_VENV)/.installed
 BI := PYTHONPATH=bi $(BIN)/python -m fangpin_bi
 
-.PHONY: help install demo test test-faults test-deploy test-fast lint bench bench-small clean warehouse-stop docs \
+.PHONY: help install demo test test-faults test-deploy test-unit test-fast lint bench bench-small clean warehouse-stop docs \
 	bi bi-stop bi-install bi-lock test-bi
 
 help:
 	@echo "make demo   - warehouse up, generate a province, run every month, print the scorecard"
 	@echo "make test   - the test suite (real PostgreSQL, dbt, Great Expectations, Airflow)"
+	@echo "make test-unit - the pure-Python tests (under a minute); make test-fast adds quick db ones"
 	@echo "make test-deploy - real Airflow deployments: LocalExecutor, Celery, backfill (~12 min)"
 	@echo "make bench  - province-scale benchmark (SIZES='10000 100000 1000000')"
 	@echo "make bi     - Apache Superset on the published marts (make bi-stop stops it)"
@@ -61,8 +62,14 @@ test-faults: $(STAMP)
 test-deploy: $(STAMP)
 	$(BIN)/pytest -ra -p no:cacheprovider -m deploy tests/deploy
 
+# Pure Python only (no PostgreSQL, dbt or Airflow run): well under a minute.
+test-unit: $(STAMP)
+	$(BIN)/pytest -ra -p no:cacheprovider -m "unit and not slow" tests/unit
+
+# The unit tests, the database tests that run neither dbt nor Great Expectations, and the DAG's.
 test-fast: $(STAMP)
-	$(BIN)/pytest -ra -m "not slow and not deploy and not faults and not bi"
+	$(BIN)/pytest -ra -p no:cacheprovider -m "(unit or db or dag) and not slow" \
+		tests/unit tests/db tests/dag tests/faults
 
 lint: $(STAMP)
 	$(BIN)/ruff check include dags tests bi benchmarks

@@ -28,6 +28,9 @@ from psycopg.rows import dict_row
 from fangpin.config import dbt_project_dir
 from fangpin.transform.dbt import DbtFailed, dbt_build
 
+# Five dbt builds of the oracle province: minutes (make test-fast skips it).
+pytestmark = pytest.mark.slow
+
 JAN20, JAN, FEB, MAR, APR = P.BUILD_MONTHS
 HISTORY = (
     "int_household_month",

@@ -18,6 +18,9 @@ from oracle import province as P
 from fangpin.audit import id_scan
 from fangpin.transform.dbt import dbt_build
 
+# A dbt build (make test-fast skips it).
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def keyed_by_head(warehouse_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:

@@ -19,6 +19,9 @@ from fangpin.policy import PolicyInvalid, export_policy, import_policy, in_force
 from fangpin.policy.store import ensure_seeds
 from fangpin.transform.dbt import dbt_build
 
+# dbt loads the seeds (the module fixture) and builds a month (make test-fast skips it).
+pytestmark = pytest.mark.slow
+
 WEIGHTS = ("rate,weight\neducation,0.2\nmedical,0.1\nhousing,0.1\nwater,0.1\nemployment,0.2\n"
            "identification,0.2\nrectification,0.1\n")
 
