@@ -15,13 +15,14 @@ BI_VENV := .venv-bi
 BI_STAMP := $(BI_VENV)/.installed
 BI := PYTHONPATH=bi $(BIN)/python -m fangpin_bi
 
-.PHONY: help install demo test test-faults test-deploy test-fast lint lint-sql bench bench-small clean warehouse-stop docs \
+.PHONY: help install demo test test-faults test-deploy test-unit test-fast lint lint-sql bench bench-small clean warehouse-stop docs \
 	bi bi-stop bi-install bi-lock test-bi
 
 help:
 	@echo "make demo   - warehouse up, generate a province, run every month, print the scorecard"
 	@echo "make test   - the test suite (real PostgreSQL, dbt, Great Expectations, Airflow)"
 	@echo "make lint-sql - SQLFluff on the dbt project (also part of make test)"
+	@echo "make test-unit - the pure-Python tests (under a minute); make test-fast adds quick db ones"
 	@echo "make test-deploy - real Airflow deployments: LocalExecutor, Celery, backfill (~12 min)"
 	@echo "make bench  - province-scale benchmark (SIZES='10000 100000 1000000')"
 	@echo "make bi     - Apache Superset on the published marts (make bi-stop stops it)"
@@ -52,7 +53,8 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	bash scripts/ensure-chromium.sh
-	$(BIN)/ruff check include dags tests bi
+	$(BIN)/ruff check include dags tests bi benchmarks
+	$(BIN)/mypy
 	$(MAKE) --no-print-directory lint-sql
 	$(BIN)/pytest -ra -p no:cacheprovider -m "not deploy and not faults and not bi"
 
@@ -64,18 +66,25 @@ test-faults: $(STAMP)
 test-deploy: $(STAMP)
 	$(BIN)/pytest -ra -p no:cacheprovider -m deploy tests/deploy
 
+# Pure Python only (no PostgreSQL, dbt or Airflow run): well under a minute.
+test-unit: $(STAMP)
+	$(BIN)/pytest -ra -p no:cacheprovider -m "unit and not slow" tests/unit
+
+# The unit tests, the database tests that run neither dbt nor Great Expectations, and the DAG's.
 test-fast: $(STAMP)
-	$(BIN)/pytest -ra -m "not slow and not deploy and not faults and not bi"
+	$(BIN)/pytest -ra -p no:cacheprovider -m "(unit or db or dag) and not slow" \
+		tests/unit tests/db tests/dag tests/faults
 
 lint: $(STAMP)
-	$(BIN)/ruff check include dags tests bi
+	$(BIN)/ruff check include dags tests bi benchmarks
+	$(BIN)/mypy
 
 # SQLFluff on the dbt project (dbt_project/.sqlfluff: the jinja templater, no database needed).
 lint-sql: $(STAMP)
 	cd dbt_project && ../$(BIN)/sqlfluff lint models macros tests
 
 bench: $(STAMP)
-	$(BIN)/python -m fangpin.bench --sizes $(SIZES) $(BENCH_ARGS)
+	$(BIN)/python -m benchmarks --sizes $(SIZES) $(BENCH_ARGS)
 
 bench-small: $(STAMP)
 	$(BIN)/pytest -ra -p no:cacheprovider tests/bench

@@ -75,3 +75,18 @@ def module_warehouse_db(server_url: str) -> Iterator[str]:
     ensure_warehouse(url)
     yield url
     drop_database(url)
+
+
+#: The level marker of each test folder (declared in pyproject; `--strict-markers` is on).
+#: tests/faults, tests/deploy and tests/bi mark their modules themselves (faults, deploy, bi).
+LEVELS = {"unit": "unit", "db": "db", "dag": "dag", "e2e": "e2e", "bench": "bench"}
+_TESTS = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test with its level, from its folder: ``make test-unit`` is ``-m unit``."""
+    for item in items:
+        folder = item.path.resolve().relative_to(_TESTS).parts[0]
+        level = LEVELS.get(folder)
+        if level is not None:
+            item.add_marker(level)

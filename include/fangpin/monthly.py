@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 
 from fangpin.errors import NotRetryable
 from fangpin.warehouse.connection import connect
@@ -252,8 +252,9 @@ def publish(url: str, month: date, run_id: str) -> dict:
     """
     from fangpin.faults import fault_point
     from fangpin.publish import publish as publish_build
+    from fangpin.publish.swap import PublishOutcome
 
-    def _publish() -> object:
+    def _publish() -> PublishOutcome:
         fault_point("publish")  # tests kill here: the publish stage open, marts untouched
         return publish_build(url, month, run_id)
 
@@ -268,6 +269,7 @@ def _as_dict(result: object) -> dict:
         from dataclasses import asdict
 
         return {
-            k: (str(v) if isinstance(v, (Path, date)) else v) for k, v in asdict(result).items()
+            k: (str(v) if isinstance(v, (Path, date)) else v)
+            for k, v in asdict(cast(Any, result)).items()  # a dataclass: checked just above
         }
     return {"result": str(result)}

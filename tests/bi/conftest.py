@@ -16,15 +16,13 @@ from pathlib import Path
 
 import pytest
 
+# The BI code (bi/fangpin_bi) is on the path by pyproject's pytest `pythonpath`; this folder's
+# browser driver as the folder of a conftest.py (pytest's default import mode), like faultkit.
+from browser import Browser, BrowserError, find_chromium
+from fangpin_bi import warehouse
+from fangpin_bi.service import ADMIN, Service
+
 from fangpin.config import project_root
-
-# The BI code (bi/fangpin_bi) and this folder's browser driver, importable by the tests.
-sys.path.insert(0, str(project_root() / "bi"))
-sys.path.insert(0, str(Path(__file__).parent))
-
-from browser import Browser, BrowserError, find_chromium  # noqa: E402
-from fangpin_bi import warehouse  # noqa: E402
-from fangpin_bi.service import ADMIN, Service  # noqa: E402
 
 
 def _e2e_fixtures():  # type: ignore[no-untyped-def]

@@ -28,6 +28,9 @@ from fangpin.audit import AuditOutcome, run_audit
 from fangpin.feeds.normalise import id_check_char
 from fangpin.publish import PublishRefused, publish
 
+# Great Expectations runs the suites: seconds per test (make test-fast skips it).
+pytestmark = pytest.mark.slow
+
 #: HEAD_ID's check character is wrong on purpose; this one is a valid id number.
 VALID_ID = HEAD_ID[:-1] + id_check_char(HEAD_ID[:-1])
 

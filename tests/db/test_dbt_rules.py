@@ -13,7 +13,6 @@ import hashlib
 import hmac
 import re
 import shutil
-import sys
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -22,14 +21,15 @@ from pathlib import Path
 import psycopg
 import pytest
 import yaml
+from oracle import province as P
+from oracle import rules
 from psycopg.rows import dict_row
 
 from fangpin.config import dbt_project_dir
 from fangpin.transform.dbt import DbtFailed, dbt_build
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from oracle import province as P  # noqa: E402
-from oracle import rules  # noqa: E402
+# Five dbt builds of the oracle province: minutes (make test-fast skips it).
+pytestmark = pytest.mark.slow
 
 JAN20, JAN, FEB, MAR, APR = P.BUILD_MONTHS
 HISTORY = (

@@ -9,17 +9,17 @@ the household keys must be the staging pseudonyms.
 from __future__ import annotations
 
 import copy
-import sys
 from pathlib import Path
 
 import psycopg
 import pytest
+from oracle import province as P
 
 from fangpin.audit import id_scan
 from fangpin.transform.dbt import dbt_build
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from oracle import province as P  # noqa: E402
+# A dbt build (make test-fast skips it).
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture

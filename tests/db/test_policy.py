@@ -8,19 +8,19 @@ one build of the hand-made oracle province shows an import taking effect at the 
 from __future__ import annotations
 
 import hashlib
-import sys
 from pathlib import Path
 
 import psycopg
 import pytest
+from oracle import province as P
 
 from fangpin.cli import main
 from fangpin.policy import PolicyInvalid, export_policy, import_policy, in_force, read_rows
 from fangpin.policy.store import ensure_seeds
 from fangpin.transform.dbt import dbt_build
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from oracle import province as P  # noqa: E402
+# dbt loads the seeds (the module fixture) and builds a month (make test-fast skips it).
+pytestmark = pytest.mark.slow
 
 WEIGHTS = ("rate,weight\neducation,0.2\nmedical,0.1\nhousing,0.1\nwater,0.1\nemployment,0.2\n"
            "identification,0.2\nrectification,0.1\n")

@@ -186,6 +186,7 @@ def test_a_warehouse_built_before_keys_were_recorded_is_not_given_a_new_key(
     assert pk.recorded_key(empty_db).fingerprint == pk.fingerprint(key)
 
 
+@pytest.mark.slow  # dbt compiles the project
 def test_the_key_is_used_by_the_server_but_never_written_into_dbt_files(
     fresh_warehouse: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -148,6 +148,45 @@ def test_mart_readers_can_read_the_published_marts_and_nothing_else(province: st
                     conn.execute(f"select 1 from {forbidden} limit 1")
 
 
+def _reader_access(url: str, schema: str, table: str) -> dict[str, tuple[bool, bool]]:
+    """Per mart reader: (usage on ``schema``, select on ``schema.table``)."""
+    with psycopg.connect(url) as conn:
+        return {
+            role: conn.execute(
+                "select has_schema_privilege(%s, %s, 'usage'), "
+                "has_table_privilege(%s, %s, 'select')",
+                (role, schema, role, f"{schema}.{table}"),
+            ).fetchone()
+            for role in MART_READERS
+        }
+
+
+def test_a_field_team_grant_that_cannot_be_applied_fails_the_publish_closed(province: str):
+    """The readers' grant and the contact table's revoke are one step (``roles.grant_marts``):
+    when the field-team part fails, the publish fails with it and nothing is granted or
+    swapped, rather than publishing plain head names that ``evaluator`` could read."""
+    publish_audited(province, "run-1")
+    published = snapshot(province)
+    rebuild(province, "v2")
+    with psycopg.connect(province) as conn:
+        # A city code that is not digits: no field-team role can be made for it.
+        conn.execute(
+            "create table marts_build.mart_field_sample_contact as "
+            "select 'x401'::text as evaluating_city_code, '张三'::text as head_name"
+        )
+    before = _reader_access(province, "marts_build", "mart_field_sample_contact")
+    assert before == {role: (False, False) for role in MART_READERS}
+    pass_audit(province, "run-2", MAR)
+
+    with pytest.raises(ValueError, match="a city code is digits, got 'x401'"):
+        publish(province, MAR, "run-2")
+
+    assert _reader_access(province, "marts_build", "mart_field_sample_contact") == before
+    assert build_tag(province, "marts") == "v1" and snapshot(province) == published
+    assert build_tag(province, "marts_build") == "v2"
+    assert publish_statuses(province) == [("run-1", "published")]
+
+
 def test_views_inside_the_build_follow_the_swap(province: str):
     for tag, run_id in (("v1", "run-1"), ("v2", "run-2")):
         rebuild(province, tag)

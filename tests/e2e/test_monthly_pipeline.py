@@ -162,7 +162,6 @@ def test_flags_equal_an_independent_recomputation_from_the_generators_truth(
     published: str, province: Path
 ) -> None:
     """Every household-month's flags, recomputed in Python from the generator's own truth."""
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from oracle.rules import FLAGS, household_months, read_truth
 
     expected = {

@@ -22,6 +22,10 @@ from fangpin.feeds.contracts import FEEDS
 from fangpin.feeds.normalise import id_check_char
 from fangpin.load import landing_report, load_feed_month, record_landing_report, scan_landing
 
+# The loader against a real database, no fault injected: a db test (in make test, not
+# make test-faults).
+pytestmark = pytest.mark.db
+
 MONTH = date(2021, 12, 1)
 
 

@@ -6,16 +6,12 @@ so that tests/db/test_dbt_rules.py compares dbt with a reading that is itself te
 
 from __future__ import annotations
 
-import sys
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from oracle import province as P  # noqa: E402
-from oracle import rules  # noqa: E402
+from oracle import province as P
+from oracle import rules
 
 ROWS = rules.household_months(P.FEEDS, P.BUILD_MONTHS)
 BY_KEY = {(r["month"], r["household_id"]): r for r in ROWS}

@@ -16,6 +16,8 @@ from collections.abc import Iterable
 import psycopg
 from psycopg import sql
 
+from fangpin.warehouse.connection import one_row
+
 SUITE = "marts.id_number_scan"
 TEXT_TYPES = ("text", "character varying", "character", "json", "jsonb")
 #: A cheap prefilter before the token regex: 17 digits in a row somewhere.
@@ -46,10 +48,10 @@ def id_number_counts(
         ).format(c=sql.Identifier(c), p=sql.Literal(_PREFILTER))
         for c in columns
     )
-    row = conn.execute(
+    row = one_row(conn.execute(
         sql.SQL("select {} from {}.{}").format(counts, sql.Identifier(schema),
                                                sql.Identifier(table))
-    ).fetchone()
+    ))
     return dict(zip(columns, row, strict=True))
 
 

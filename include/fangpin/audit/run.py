@@ -37,7 +37,7 @@ from fangpin.audit.checks import (
 from fangpin.config import expectations_dir
 from fangpin.faults import fault_point
 from fangpin.feeds.contracts import FEEDS
-from fangpin.warehouse.connection import batch_options
+from fangpin.warehouse.connection import batch_options, one_row
 
 log = logging.getLogger("fangpin.audit")
 
@@ -149,7 +149,7 @@ def run_audit(
     context = gx_project.open_context(gx_dir or expectations_dir())
     changed_suites = gx_project.sync_suites(context, specs)
     results: list[CheckResult] = []
-    validations = []
+    validations: list[Any] = []
     with (
         gx_project.connected(url, schema),
         psycopg.connect(url, autocommit=True, options=batch_options()) as conn,
@@ -393,7 +393,7 @@ class _Catalog:
         query = sql.SQL("select count(*) from {}").format(
             sql.Identifier(self.schema_of(spec), table)
         )
-        return int(self.conn.execute(query).fetchone()[0])
+        return int(one_row(self.conn.execute(query))[0])
 
     def resolve(self, spec: SuiteSpec) -> tuple[str | None, str]:
         """The table a suite validates, or None and why not."""

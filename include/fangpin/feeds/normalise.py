@@ -201,17 +201,18 @@ def parse_date(value: object) -> date:
         if whole is None and not isinstance(value, str):
             raise Invalid("date_invalid", f"{cell_text(value)!r} is not a date")
         text = str(whole) if whole is not None else _nfkc(value)
-        found = None
+        parsed: date | None = None
         for form in _DATE_FORMS:
             m = form.fullmatch(text)
             if m:
                 try:
-                    found = date(int(m[1]), int(m[2]), int(m[3]))
+                    parsed = date(int(m[1]), int(m[2]), int(m[3]))
                 except ValueError:
                     raise Invalid("date_invalid", f"{text!r} is not a real date") from None
                 break
-        if found is None:
+        if parsed is None:
             raise Invalid("date_invalid", f"{text!r} is not a date in an accepted form")
+        found = parsed
     if not _DATE_RANGE[0] <= found <= _DATE_RANGE[1]:
         raise Invalid("date_invalid", f"{found.isoformat()} is outside 1900-2100")
     return found

@@ -284,7 +284,7 @@ class Lines(NamedTuple):
 
     first: int
     text: str
-    count: int
+    count: int  # type: ignore[assignment]  # a field named like tuple.count(), kept: used widely
 
     def lines(self) -> list[str]:
         """The records, without their line ending."""
@@ -814,7 +814,7 @@ def _sheet_rows(workbook: Any, sheet: Any, closing: list[Any]) -> Iterator[
     """
     from openpyxl.worksheet._reader import WorkSheetParser
 
-    class Parser(WorkSheetParser):  # type: ignore[misc]
+    class Parser(WorkSheetParser):
         special = False
 
         def parse_cell(self, element: Any) -> dict[str, Any]:

@@ -285,7 +285,7 @@ def landing_report(landing: Path | str, month: date | None = None) -> list[Landi
 
 def _looks_like(name: str, month: date) -> bool:
     m = _MONTH_LIKE.fullmatch(name.strip())
-    return bool(m) and int(m[1]) == month.year and int(m[2]) == month.month
+    return m is not None and int(m[1]) == month.year and int(m[2]) == month.month
 
 
 def _month_report(landing: Path, folder: Path, month: date) -> list[LandingEntry]:

@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import psycopg
 from psycopg import sql
@@ -36,6 +36,7 @@ from fangpin.load.landing import (
     landing_report,
     parse_month,
 )
+from fangpin.warehouse.connection import one_row
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +98,7 @@ class FeedLoadResult:
 # --------------------------------------------------------------------------- the landing area
 
 
-def month_folder(landing: Path, month: date) -> Path:
+def month_folder(landing: Path | str, month: date) -> Path:
     return Path(landing) / f"{month:%Y-%m}"
 
 
@@ -315,14 +316,14 @@ def _load_file(
 ) -> FileLoadResult:
     started = time.perf_counter()
     feed = contract.name
-    load_id = conn.execute(
+    load_id = one_row(conn.execute(
         "insert into ops.load_history (feed, month, file_name, file_path, checksum, file_format,"
         " status, arrived_at, started_at, run_id)"
         " values (%s, %s, %s, %s, %s, %s, 'loading', %s, clock_timestamp(), %s)"
         " returning load_id",
         (feed, month, info.name, str(info.path), info.checksum, info.file_format,
          info.arrived_at, run_id),
-    ).fetchone()[0]
+    ))[0]
     result = FileLoadResult(info.name, info.checksum, info.file_format, load_id)
 
     with (
@@ -434,7 +435,7 @@ def _stream_rows(
     seen: dict[str, int],
     names: Sequence[str],
     number: int,
-) -> tuple[int, int, int]:
+) -> StreamCounts:
     """The hot loop: normalise, de-duplicate, buffer COPY lines, flush in big writes.
 
     Returns ``StreamCounts`` (read, loaded, quarantined, record and blank lines). Records the
@@ -516,8 +517,9 @@ class _RowStream:
         self.seen = seen
         self.names = names
         self.tag = number << 40
-        self.unique = normaliser.key_index is not None
-        self.key_name = normaliser.columns[normaliser.key_index].name if self.unique else ""
+        key_index = normaliser.key_index
+        self.unique = key_index is not None
+        self.key_name = normaliser.columns[key_index].name if key_index is not None else ""
         self.buffer: list[str] = []
         self.read = 0
         self.quarantined = 0
@@ -555,7 +557,7 @@ class _RowStream:
                 self.quarantined += 1
                 return
         if self.unique:
-            key = self.normaliser.key(line)
+            key = cast(str, self.normaliser.key(line))  # a str: the feed has a unique key
             first = self.seen.get(key)
             if first is not None:
                 where = f"{self.names[first >> 40]} line {first & ((1 << 40) - 1)}"

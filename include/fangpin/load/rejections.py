@@ -21,7 +21,7 @@ from datetime import date
 
 import psycopg
 
-from fangpin.warehouse.connection import connect
+from fangpin.warehouse.connection import connect, one_row
 
 REGISTRY_FEEDS = ("registry_households", "registry_members")
 
@@ -98,11 +98,11 @@ def snapshot_in_force(conn: psycopg.Connection, feed: str, month: date) -> InFor
     """RULES.md "Time" for one feed and month, from the current deliveries in the load history."""
     from fangpin.policy.store import parameter
 
-    latest = conn.execute(
+    latest = one_row(conn.execute(
         "select max(month) from ops.feed_delivery where feed = %s and month <= %s"
         " and status = 'loaded' and rows_loaded > 0",
         (feed, month),
-    ).fetchone()[0]
+    ))[0]
     value = parameter(conn, "feed_max_age_months")
     max_age = int(value) if value is not None else None
     if latest is None:

@@ -88,7 +88,7 @@ def one_line(cause: str, limit: int = 400) -> str:
     markers = ("error in ", "failure in ")
     named = [line for line in lines[1:] if any(k in line.lower() for k in markers)]
     errors = [line for line in lines[1:] if "error" in line.lower()]
-    detail = (named or errors or [None])[0]
+    detail = next(iter(named or errors), None)
     if detail and text.endswith(":"):
         text = f"{text} {detail}"
     elif detail:

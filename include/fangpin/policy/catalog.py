@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import cast
 
 #: Years a year-keyed table may name: wide, but a typo like 20221 or 221 is caught.
 YEARS = range(2000, 2101)
@@ -125,7 +126,7 @@ def _weights(rows: list[Row], _province: Province) -> list[str]:
         for i, r in enumerate(rows, start=2)
         if r["rate"] not in RATES
     ]
-    missing = sorted(set(RATES) - {r["rate"] for r in rows})
+    missing = sorted(set(RATES).difference(r["rate"] for r in rows))
     if missing:
         problems.append(f"every rate needs a weight; missing: {', '.join(missing)}")
     problems += [
@@ -133,7 +134,7 @@ def _weights(rows: list[Row], _province: Province) -> list[str]:
         for i, r in enumerate(rows, start=2)
         if r["weight"] < 0  # type: ignore[operator]
     ]
-    total = sum((r["weight"] for r in rows), Decimal(0))  # type: ignore[misc]
+    total = sum((cast(Decimal, r["weight"]) for r in rows), Decimal(0))  # parsed as Decimal
     if total != 1:
         problems.append(f"the weights sum to {total}, not 1")
     return problems

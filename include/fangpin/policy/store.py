@@ -27,7 +27,7 @@ from psycopg import sql
 from fangpin.policy.catalog import TABLES, PolicyInvalid, PolicyTable, Province, parse_rows
 from fangpin.policy.catalog import table as policy_table
 from fangpin.policy.catalog import validate as validate_rows
-from fangpin.warehouse.connection import connect
+from fangpin.warehouse.connection import connect, one_row
 
 log = logging.getLogger(__name__)
 #: How long an import waits for a running build, audit or publish to finish.
@@ -54,7 +54,8 @@ class InForce:
 
 
 def _exists(conn: psycopg.Connection, schema: str, name: str) -> bool:
-    return conn.execute("select to_regclass(%s) is not null", (f"{schema}.{name}",)).fetchone()[0]
+    row = one_row(conn.execute("select to_regclass(%s) is not null", (f"{schema}.{name}",)))
+    return bool(row[0])
 
 
 def ensure_seeds(url: str) -> None:
@@ -82,9 +83,9 @@ def in_force(conn: psycopg.Connection, name: str) -> InForce:
     schema = "policy" if _exists(conn, "policy", policy.name) else "seeds"
     if not _exists(conn, schema, policy.name):
         raise PolicyInvalid(f"{name}: the shipped seed is not in the warehouse yet")
-    rows = conn.execute(
+    rows = one_row(conn.execute(
         sql.SQL("select count(*) from {}").format(sql.Identifier(schema, policy.name))
-    ).fetchone()[0]
+    ))[0]
     if schema == "seeds":
         return InForce(policy.name, schema, rows)
     last = conn.execute(

@@ -42,6 +42,7 @@ from psycopg import sql
 
 from fangpin.errors import NotRetryable
 from fangpin.faults import fault_point
+from fangpin.warehouse.connection import one_row
 from fangpin.warehouse.roles import grant_marts, revoke_marts
 
 log = logging.getLogger("fangpin.publish")
@@ -224,13 +225,13 @@ def _why_not(conn: psycopg.Connection, month: date, run_id: str, build: str) -> 
     """
     if not _schema_exists(conn, build):
         return f"there is no build schema {build}: run the transform first"
-    newest_build_age = conn.execute(
+    newest_build_age = one_row(conn.execute(
         # age(xmin) of a relation's catalog row: how many transactions ago it was (re)created;
         # dbt creates or renames every model it builds, so a rebuild always shows here.
         "select min(age(xmin)) from pg_class where relnamespace = %s::regnamespace "
         "and relkind in ('r', 'p', 'v', 'm')",
         (build,),
-    ).fetchone()[0]
+    ))[0]
     if newest_build_age is None:
         return f"the build schema {build} is empty"
     audit = conn.execute(_LATEST_AUDIT, (run_id, month, month, month, month)).fetchone()

@@ -14,6 +14,8 @@ from importlib import resources
 
 import psycopg
 
+from fangpin.warehouse.connection import one_row
+
 #: The seven scored rates (docs/contract/RULES.md "County scorecard"): column, English, Chinese.
 RATES: tuple[tuple[str, str, str], ...] = (
     ("education_rate", "Education", "义务教育保障率"),
@@ -196,8 +198,7 @@ def load_report_data(url: str, month: date) -> ReportData:
             )
         year_start = rows[0][16]
         province = _province(conn, month, year_start)
-        samples = {r[0]: FieldSample(*(int(v) for v in r[1:6]), r[6])
-                   for r in _optional(conn, query("field_sample"), params)}
+        samples = {r[0]: _sample(r) for r in _optional(conn, query("field_sample"), params)}
         trend = [TrendPoint(r[0], r[1], _float(r[2]), r[3])
                  for r in conn.execute(query("trend"), params).fetchall()]
         columns, feeds = _feeds(conn, month)
@@ -211,6 +212,11 @@ def load_report_data(url: str, month: date) -> ReportData:
         province=province, trend=trend, feeds=feeds, feed_columns=columns,
         year_start=year_start,
     )
+
+
+def _sample(r: tuple) -> FieldSample:
+    households, missed, random, before, with_signals = (int(v) for v in r[1:6])
+    return FieldSample(households, missed, random, before, with_signals, r[6])
 
 
 def _county(r: tuple, sample: FieldSample | None) -> CountyLine:
@@ -229,16 +235,16 @@ def _county(r: tuple, sample: FieldSample | None) -> CountyLine:
 
 def _province(conn: psycopg.Connection, month: date, year_start: date | None) -> Province:
     params = {"month": month}
-    counts = conn.execute(query("province"), params).fetchone()
-    rectification, wrong_exit, eliminated, relapsed = conn.execute(
-        query("province_scorecard"), params
-    ).fetchone()
-    income = conn.execute(query("province_income"), params).fetchone()[0]
+    counts = one_row(conn.execute(query("province"), params))
+    rectification, wrong_exit, eliminated, relapsed = one_row(
+        conn.execute(query("province_scorecard"), params)
+    )
+    income = one_row(conn.execute(query("province_income"), params))[0]
     year_before = month.replace(year=month.year - 1)
-    income_before = conn.execute(query("province_income"), {"month": year_before}).fetchone()[0]
-    income_start = (conn.execute(query("province_income"), {"month": year_start}).fetchone()[0]
+    income_before = one_row(conn.execute(query("province_income"), {"month": year_before}))[0]
+    income_start = (one_row(conn.execute(query("province_income"), {"month": year_start}))[0]
                     if year_start else None)
-    open_total = conn.execute(query("open_problems"), params).fetchone()[0]
+    open_total = one_row(conn.execute(query("open_problems"), params))[0]
     rates = {
         column: _float(value)
         for (column, _, _), value in zip(RATES, [*counts[3:9], rectification], strict=True)

@@ -300,19 +300,19 @@ def _feed_overview(feeds: Iterable[FeedLine], months: Sequence[date]) -> str:
     for feed, lines in by_feed.items():
         cells = []
         for m in shown:
-            f = lines.get(m)
-            if f is None:
+            line = lines.get(m)
+            if line is None:
                 cells.append("<td>-</td>")
                 continue
-            arrived, on_time = f.values.get("arrived"), f.values.get("on_time")
-            late = f.values.get("days_late")
+            arrived, on_time = line.values.get("arrived"), line.values.get("on_time")
+            late = line.values.get("days_late")
             if arrived is False:
                 text, css = "未报送 missing", "worse"
             elif on_time:
                 text, css = "按时 on time", "better"
             else:
                 text, css = "逾期 late" + (f" {late} d" if late is not None else ""), "worse"
-            cov = f.values.get("coverage")
+            cov = line.values.get("coverage")
             if cov is not None:
                 text += f" · {pct(cov)}"  # type: ignore[arg-type]
             cells.append(f'<td class="{css}" data-month="{m:%Y-%m}">{e(text)}</td>')

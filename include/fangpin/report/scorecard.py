@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 from datetime import date
 
-from fangpin.warehouse.connection import connect
+from fangpin.warehouse.connection import connect, one_row
 
 _QUERY = """
 select s.month, s.key_rank, s.county_code, d.county_name, d.city_name, s.households,
@@ -44,7 +44,7 @@ class MonthNotPublished(LookupError):
 def published_months(url: str) -> list[date]:
     """The months ``marts`` holds (empty when nothing is published)."""
     with connect(url) as conn:
-        if conn.execute("select to_regclass('marts.mart_county_scorecard')").fetchone()[0] is None:
+        if one_row(conn.execute("select to_regclass('marts.mart_county_scorecard')"))[0] is None:
             return []
         rows = conn.execute(
             "select distinct month from marts.mart_county_scorecard order by month"

@@ -218,7 +218,7 @@ class FrameBuilder:
         name[(s.e_uni[person] // 7) % 10 == 0] = ""  # optional column, sometimes left empty
         paid = self._support(person) & ((status == ENROLLED) | (status == HOME_SCHOOLING))
         subsidy = np.array(SUBSIDY_YUAN, dtype=np.int64)[stage] * 100
-        cols = [
+        cols: list[Column] = [
             w.p_id[person],
             w.p_name[person],
             code,
@@ -248,7 +248,7 @@ class FrameBuilder:
         ytd = np.where(kind == 1, ytd * 3 // 10, np.where(kind == 2, ytd // 2, ytd))
         reimb = ytd * s.m_rate[person] // 1000
         blank = status == MED_NONE
-        cols = [
+        cols: list[Column] = [
             w.p_id[person],
             w.p_name[person],
             fmt.ints(np.full(len(person), s.month.year)),
@@ -319,7 +319,7 @@ class FrameBuilder:
         months = np.where(unemployed, 0, months)
         loc_s = fmt.pick(c.codes(c.WORK_LOCATION), loc)
         loc_s[unemployed] = ""
-        cols = [
+        cols: list[Column] = [
             w.p_id[person],
             w.p_name[person],
             _enum(c.EMPLOYMENT_STATUS, status),

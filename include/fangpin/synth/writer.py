@@ -206,8 +206,8 @@ class ProvinceWriter:
         extra: tuple[str, ...] = ()
         if rng.random() < 0.5:
             k = int(rng.integers(1, 3))
-            extra = tuple(sorted(rng.choice(len(m.EXTRA_COLUMNS), size=k, replace=False)))
-            extra = tuple(m.EXTRA_COLUMNS[i] for i in extra)
+            picked = sorted(rng.choice(len(m.EXTRA_COLUMNS), size=k, replace=False))
+            extra = tuple(m.EXTRA_COLUMNS[i] for i in picked)
         return _Form(
             fmt="xlsx" if kind == "xlsx" else "csv",
             encoding=None if kind == "xlsx" else kind,
@@ -226,6 +226,8 @@ class ProvinceWriter:
         key = month_key(month)
         n = frame.n_rows
         rng = np.random.default_rng([self.seed, 0xF00D, mi, fi])
+        messy_mask: np.ndarray | None
+        invalid_mask: np.ndarray | None
         if self.messy > 0:
             messy_mask = rng.random(n) < self.messy
             invalid_mask = rng.random(n) < self.messy * INVALID_SHARE
@@ -311,7 +313,7 @@ class ProvinceWriter:
                 headers.append(extra)
                 col_specs.append(None)
 
-        encoding = "utf-8" if form.encoding in (None, "utf-8-sig") else form.encoding
+        encoding = "utf-8" if form.encoding in (None, "utf-8-sig") else str(form.encoding)
         fh = None if form.fmt == "xlsx" else path.open("wb")
         sheet_rows: list[list[str]] = []
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 import psycopg
@@ -108,6 +109,18 @@ def connect(url: str | None = None, autocommit: bool = False) -> Iterator[psycop
     """A psycopg connection that commits on success and rolls back on error."""
     with psycopg.connect(url or warehouse_url(), autocommit=autocommit) as conn:
         yield conn
+
+
+R = TypeVar("R")
+
+
+def one_row(cursor: psycopg.Cursor[R]) -> R:
+    """The row of a query that always returns one (``count(*)``, ``to_regclass``, ``insert ...
+    returning``): psycopg types ``fetchone()`` as maybe ``None``, this says it is not."""
+    row = cursor.fetchone()
+    if row is None:
+        raise TypeError("the query returned no row")  # what indexing None raised before
+    return row
 
 
 def ensure_database(url: str) -> None:

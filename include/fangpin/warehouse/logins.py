@@ -20,8 +20,7 @@ from psycopg import sql
 from fangpin.config import secrets_dir
 from fangpin.warehouse.connection import database_name, normalise_url
 from fangpin.warehouse.embedded import scram_verifier
-from fangpin.warehouse.field_roles import FIELD_TEAM_PREFIX
-from fangpin.warehouse.roles import MART_READERS
+from fangpin.warehouse.roles import FIELD_TEAM_PREFIX, MART_READERS
 from fangpin.warehouse.secret_files import write_secret
 
 

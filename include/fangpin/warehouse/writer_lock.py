@@ -28,6 +28,8 @@ from dataclasses import dataclass
 
 import psycopg
 
+from fangpin.warehouse.connection import one_row
+
 log = logging.getLogger(__name__)
 
 #: pg_advisory_lock keys (two int4): "fangpin" and "writer" / "run".
@@ -141,7 +143,7 @@ def _acquire(
     try_lock = "pg_try_advisory_lock_shared" if shared else "pg_try_advisory_lock"
     announced = False
     while True:
-        if conn.execute(f"select {try_lock}(%s, %s)", key).fetchone()[0]:
+        if one_row(conn.execute(f"select {try_lock}(%s, %s)", key))[0]:
             return
         holder = current_holder(url, key)
         who = holder.describe() if holder else "another writer"

@@ -12,7 +12,7 @@
 -- intermediate schema, which evaluator and bi_reader cannot use (fangpin.warehouse.roles);
 -- mart_field_sample keeps only a masked form of the name, and the plain name is published in
 -- mart_field_sample_contact alone, which row-level security restricts to the evaluating
--- city's field team (fangpin.warehouse.field_roles). The planner settings are those of the
+-- city's field team (fangpin.warehouse.roles). The planner settings are those of the
 -- marts that join staging views (nested loops off, no JIT).
 
 with

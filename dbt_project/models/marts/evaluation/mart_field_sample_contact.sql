@@ -11,7 +11,7 @@
 -- schema (so it is swapped in atomically with the sample it belongs to) but not granted to
 -- evaluator or bi_reader; each evaluating city's field team (role field_team_<city_code>)
 -- reads only its own rows, under row-level security applied by
--- fangpin.warehouse.field_roles.grant_field_teams on every build before the publish.
+-- fangpin.warehouse.roles.grant_field_teams on every build before the publish.
 -- No id numbers: the head appears by name and masked id only.
 
 with

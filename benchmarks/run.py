@@ -27,7 +27,13 @@ from datetime import date
 from pathlib import Path
 
 from fangpin.config import project_root
-from fangpin.warehouse.connection import connect, drop_database, ensure_database, with_database
+from fangpin.warehouse.connection import (
+    connect,
+    drop_database,
+    ensure_database,
+    one_row,
+    with_database,
+)
 
 SEED = 2021
 MONTHS = [date(2021, m, 1) for m in range(1, 13)] + [date(2022, 1, 1)]
@@ -160,7 +166,7 @@ def slowest_dbt_nodes(size: int, month: str, top: int = 8) -> list[tuple[str, fl
 
 def warehouse_bytes(url: str) -> int:
     with connect(url) as conn:
-        return int(conn.execute("select pg_database_size(current_database())").fetchone()[0])
+        return int(one_row(conn.execute("select pg_database_size(current_database())"))[0])
 
 
 def peak_python_mib() -> float:
@@ -204,7 +210,7 @@ def bench_size(
 
 def load_comparison(server: str, rows: int) -> dict:
     """Our loader against ``psql \\copy`` and ``DataFrame.to_sql`` on the same clean rows."""
-    from fangpin.load.bench import bench_load
+    from benchmarks.load import bench_load
 
     url = with_database(server, f"fangpin_bench_load_{uuid.uuid4().hex[:6]}")
     ensure_database(url)

@@ -1,11 +1,11 @@
-"""``python -m fangpin.bench --sizes 10000 100000 1000000``: print and save the figures."""
+"""``python -m benchmarks --sizes 10000 100000 1000000``: print and save the figures."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
-from fangpin.bench.run import (
+from benchmarks.run import (
     bench_dir,
     bench_size,
     figures_rows,
@@ -23,12 +23,12 @@ LOAD_VS_TO_SQL_MIN = 20
 AUDIT_SHARE_MAX = 0.20
 THIRTEEN_VS_ONE_MAX = 1.2
 PEAK_MIB_MAX = 2048
-#: The load comparison's methods, as fangpin.load.bench_load names them, in print order.
+#: The load comparison's methods, as benchmarks.load.bench_load names them, in print order.
 LOAD_METHODS = ("loader", "psql_copy", "psycopg_copy_file", "pandas_to_sql")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="fangpin.bench")
+    parser = argparse.ArgumentParser(prog="benchmarks")
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--no-thirteen", action="store_true", help="month 1 only")
     parser.add_argument(
