@@ -32,8 +32,8 @@ from fangpin.audit.checks import (
     WARNING,
     Severity,
     SuiteSpec,
-    all_suites,
 )
+from fangpin.audit.suites import all_suites
 from fangpin.config import expectations_dir
 from fangpin.faults import fault_point
 from fangpin.feeds.contracts import FEEDS
