@@ -83,7 +83,8 @@ def test_a_suite_no_longer_declared_is_reported_and_removed(project: Path):
 
     leftover = project / "expectations" / "marts" / "mart_retired.json"
     shutil.copy(project / "expectations" / "marts" / "dim_county.json", leftover)
-    text = leftover.read_text(encoding="utf-8").replace('"marts.dim_county"', '"marts.mart_retired"')
+    text = leftover.read_text(encoding="utf-8")
+    text = text.replace('"marts.dim_county"', '"marts.mart_retired"')
     leftover.write_text(text, encoding="utf-8")
 
     assert problems(project) == ["marts.mart_retired: not declared"]
