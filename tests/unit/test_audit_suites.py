@@ -94,6 +94,18 @@ def test_a_suite_no_longer_declared_is_reported_and_removed(project: Path):
     assert gx_project.undeclared_suites(gx_project.open_context(project), all_suites()) == []
 
 
+def test_an_unreadable_suite_file_is_reported_and_written_afresh(project: Path):
+    broken = project / "expectations" / "marts" / "fct_problem.json"
+    broken.write_text("{not json", encoding="utf-8")
+
+    assert [p.split(" (")[0] for p in problems(project)] == [
+        f"marts.fct_problem: {broken} cannot be read"
+    ]
+    assert main(["--dir", str(project)]) == 0
+    assert problems(project) == []
+    assert json.loads(broken.read_text(encoding="utf-8"))["name"] == "marts.fct_problem"
+
+
 def test_each_published_tables_gate_is_one_module_named_after_it():
     models = {p.stem for p in (project_root() / "dbt_project" / "models" / "marts").rglob("*.sql")}
     folder = Path(marts.__file__).parent

@@ -158,6 +158,9 @@ def stale_suites(context: FileDataContext, specs: Sequence[SuiteSpec]) -> dict[s
         except DataContextError:
             stale[spec.name] = f"{suite_path(context, spec.name)} is missing"
             continue
+        except Exception as error:  # noqa: BLE001 - an unreadable suite is refused, not fatal
+            stale[spec.name] = f"{suite_path(context, spec.name)} cannot be read ({error})"
+            continue
         wanted = [expectation(c) for c in spec.checks]
         if _signature(stored) != _signature(wanted):
             stale[spec.name] = (
@@ -196,7 +199,16 @@ def suite_path(context: FileDataContext, name: str) -> Path:
 def undeclared_suites(context: FileDataContext, specs: Sequence[SuiteSpec]) -> list[str]:
     """Stored suites that no declaration names (a removed or renamed suite's leftover file)."""
     declared = {spec.name for spec in specs}
-    return sorted(s.name for s in context.suites.all() if s.name not in declared)
+    return sorted(name for name in stored_suite_names(context) if name not in declared)
+
+
+def stored_suite_names(context: FileDataContext) -> list[str]:
+    """The suites the store holds, from their file names: nothing is parsed, so one broken
+    file does not stop the listing (``stale_suites`` reports it)."""
+    base = Path(context.root_directory) / "expectations"
+    return sorted(
+        ".".join(p.relative_to(base).with_suffix("").parts) for p in base.rglob("*.json")
+    )
 
 
 def write_suites(context: FileDataContext, specs: Sequence[SuiteSpec]) -> list[str]:
@@ -212,7 +224,8 @@ def write_suites(context: FileDataContext, specs: Sequence[SuiteSpec]) -> list[s
         wanted = [expectation(c) for c in spec.checks]
         try:
             suite = context.suites.get(spec.name)
-        except DataContextError:
+        except Exception:  # noqa: BLE001 - missing or unreadable: written afresh
+            suite_path(context, spec.name).unlink(missing_ok=True)
             context.suites.add(gx.ExpectationSuite(name=spec.name, expectations=wanted))
             changed.append(spec.name)
             continue
@@ -264,7 +277,7 @@ def _batch_definition(context: FileDataContext, table: str) -> Any | None:
     try:
         source = context.data_sources.get(DATASOURCE)
         return source.get_asset(table).get_batch_definition(WHOLE_TABLE)
-    except (KeyError, LookupError):
+    except LookupError:  # KeyError included: no data source, asset or batch definition
         return None
 
 
@@ -345,11 +358,10 @@ def _detailed_format(
 
 def _suite_pages_to_render(context: FileDataContext, site: Path) -> list[str]:
     names = []
-    for suite in context.suites.all():
-        page = site / "expectations" / (suite.name.replace(".", "/") + ".html")
-        source = suite_path(context, suite.name)
-        if not page.exists() or page.stat().st_mtime < source.stat().st_mtime:
-            names.append(suite.name)
+    for name in stored_suite_names(context):
+        page = site / "expectations" / (name.replace(".", "/") + ".html")
+        if not page.exists() or page.stat().st_mtime < suite_path(context, name).stat().st_mtime:
+            names.append(name)
     return names
 
 

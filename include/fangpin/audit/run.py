@@ -181,7 +181,9 @@ def run_audit(
     _record(url, run_id, month, results, attempt=uuid.uuid4().hex)
     _log(results)
     docs_index = (
-        gx_project.rebuild_docs(context, validations, run_id) if docs else None
+        # A stale suite refuses the month; Data Docs of such a run would show suites that
+        # are not the declared ones, so there are none (ops.audit_result says why).
+        gx_project.rebuild_docs(context, validations, run_id) if docs and not stale else None
     )
     outcome = AuditOutcome(
         run_id=run_id, month=month, schema=schema, passed=not blocking,
