@@ -36,6 +36,11 @@ $(STAMP): pyproject.toml uv.lock
 
 install: $(STAMP)
 
+# The GX suites under expectations/ from fangpin.audit.suites (commit the result; a test checks it).
+.PHONY: suites
+suites: $(STAMP)
+	$(BIN)/python -m fangpin.audit.suites
+
 demo: $(STAMP)
 	$(BIN)/fangpin warehouse start
 	rm -rf $(DEMO_DIR)

@@ -46,6 +46,15 @@ def copy_gx_project(target: Path) -> Path:
     return target
 
 
+def committed_files(root: Path) -> dict[str, bytes]:
+    """Every file of a GX project outside uncommitted/, by path: what an audit must not write."""
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and "uncommitted" not in p.relative_to(root).parts
+    }
+
+
 def build_province(url: str) -> None:
     """Seeds, raw loads, load history, staging views and a clean build for both months."""
     with psycopg.connect(url) as conn:

@@ -1,10 +1,12 @@
-"""The Great Expectations file project under ``expectations/``: created once, then got.
+"""The Great Expectations file project under ``expectations/``: generated, then only read.
 
 What lives there (committed): ``great_expectations.yml`` (one Postgres data source whose
 connection string is the config variable ``${FANGPIN_AUDIT_URL}``, never a literal URL; its
 table assets and batch definitions) and ``expectations/<layer>/<name>.json`` (the suites,
-rendered from ``fangpin.audit.checks``). What does not (``uncommitted/``): the latest run's
-validation results and the Data Docs built from them.
+rendered from ``fangpin.audit.suites``). Both are written by ``write_suites`` at build time
+(``make suites``); the audit reads them, and refuses a suite whose file is missing or stale
+(``stale_suites``) instead of rewriting a committed file. What is not committed
+(``uncommitted/``): the latest run's validation results and the Data Docs built from them.
 
 GX pitfalls handled here: objects are looked up before they are added (re-adding changes
 their ids and ``add_or_update_postgres`` silently drops assets, so it is never used); progress
@@ -51,6 +53,8 @@ URL_VARIABLE = "FANGPIN_AUDIT_URL"
 WHOLE_TABLE = "whole_table"
 
 _contexts: dict[Path, FileDataContext] = {}
+#: Projects whose committed configuration had progress bars or analytics on when opened.
+_loud_on_disk: set[Path] = set()
 
 
 def open_context(root: Path) -> FileDataContext:
@@ -59,12 +63,15 @@ def open_context(root: Path) -> FileDataContext:
     context = _contexts.get(root)
     if context is None:
         context = gx.get_context(mode="file", context_root_dir=root)
-        _quiet(context)
+        if _quiet(context):
+            _loud_on_disk.add(root)
         _contexts[root] = context
     return context
 
 
-def _quiet(context: FileDataContext) -> None:
+def _quiet(context: FileDataContext) -> bool:
+    """Progress bars (they reach the Airflow log as errors) and analytics off, in memory; True
+    when they were on. Only the generator saves this (``write_suites``)."""
     variables = context.variables
     bars = variables.progress_bars  # a ProgressBarsConfig when set here, a dict when read back
     if isinstance(bars, dict):
@@ -74,7 +81,8 @@ def _quiet(context: FileDataContext) -> None:
     if variables.analytics_enabled is not False or bars_on:
         variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
         variables.analytics_enabled = False
-        variables.save()
+        return True
+    return False
 
 
 def audit_url(url: str, schema: str) -> str:
@@ -130,18 +138,94 @@ def _signature(expectations: Sequence[gxe.Expectation]) -> str:
     return json.dumps(configs, sort_keys=True, default=str)
 
 
-def sync_suites(context: FileDataContext, specs: Sequence[SuiteSpec]) -> list[str]:
-    """Make the stored suites say what the declarations say; returns the suites rewritten.
+#: What ``make suites`` says: the one way stored suites are brought in line with the code.
+REGENERATE = (
+    "run `make suites` (python -m fangpin.audit.suites) and commit expectations/"
+)
 
-    A suite that already matches is left alone (its file and ids unchanged), so running this
-    on every audit costs a comparison and writes only after a declaration changed.
+
+def stale_suites(context: FileDataContext, specs: Sequence[SuiteSpec]) -> dict[str, str]:
+    """The suites whose stored file is missing or differs from its declaration, and how.
+
+    Read-only: the audit calls this and refuses such a suite rather than rewrite a committed
+    file (``fangpin.audit.run``); the test of the checked-in project expects it empty. Ids are
+    not compared (GX assigns them; regenerating keeps those of suites that did not change).
+    """
+    stale = {}
+    for spec in specs:
+        try:
+            stored = context.suites.get(spec.name).expectations
+        except DataContextError:
+            stale[spec.name] = f"{suite_path(context, spec.name)} is missing"
+            continue
+        except Exception as error:  # noqa: BLE001 - an unreadable suite is refused, not fatal
+            stale[spec.name] = f"{suite_path(context, spec.name)} cannot be read ({error})"
+            continue
+        wanted = [expectation(c) for c in spec.checks]
+        if _signature(stored) != _signature(wanted):
+            stale[spec.name] = (
+                f"{suite_path(context, spec.name)} differs from its declaration "
+                f"({_difference(stored, wanted)})"
+            )
+    return stale
+
+
+def _difference(stored: Sequence[gxe.Expectation], wanted: Sequence[gxe.Expectation]) -> str:
+    """Which checks a stale file lacks, has in excess, or states otherwise."""
+    def by_check(expectations: Sequence[gxe.Expectation]) -> dict[str, str]:
+        return {
+            str((e.meta or {}).get("check")): _signature([e]) for e in expectations
+        }
+
+    old, new = by_check(stored), by_check(wanted)
+    parts = [
+        f"{label}: {', '.join(names)}"
+        for label, names in (
+            ("declared, not stored", sorted(new.keys() - old.keys())),
+            ("stored, not declared", sorted(old.keys() - new.keys())),
+            ("stated otherwise", sorted(k for k in new.keys() & old.keys() if new[k] != old[k])),
+        )
+        if names
+    ]
+    return "; ".join(parts) or "order of the checks"
+
+
+def suite_path(context: FileDataContext, name: str) -> Path:
+    """Where the expectations store keeps suite ``name`` (``raw.education`` →
+    ``expectations/raw/education.json``)."""
+    return Path(context.root_directory) / "expectations" / (name.replace(".", "/") + ".json")
+
+
+def undeclared_suites(context: FileDataContext, specs: Sequence[SuiteSpec]) -> list[str]:
+    """Stored suites that no declaration names (a removed or renamed suite's leftover file)."""
+    declared = {spec.name for spec in specs}
+    return sorted(name for name in stored_suite_names(context) if name not in declared)
+
+
+def stored_suite_names(context: FileDataContext) -> list[str]:
+    """The suites the store holds, from their file names: nothing is parsed, so one broken
+    file does not stop the listing (``stale_suites`` reports it)."""
+    base = Path(context.root_directory) / "expectations"
+    return sorted(
+        ".".join(p.relative_to(base).with_suffix("").parts) for p in base.rglob("*.json")
+    )
+
+
+def write_suites(context: FileDataContext, specs: Sequence[SuiteSpec]) -> list[str]:
+    """Make the project say what the declarations say: the generator's job, not the audit's.
+
+    A suite that already matches is left alone (its file and ids unchanged), so regenerating
+    after a one-check change shows a one-check diff; a suite no longer declared is deleted;
+    every table a suite validates gets its asset and whole-table batch definition in
+    ``great_expectations.yml``, so the audit only ever looks them up. Returns what changed.
     """
     changed = []
     for spec in specs:
         wanted = [expectation(c) for c in spec.checks]
         try:
             suite = context.suites.get(spec.name)
-        except DataContextError:
+        except Exception:  # noqa: BLE001 - missing or unreadable: written afresh
+            suite_path(context, spec.name).unlink(missing_ok=True)
             context.suites.add(gx.ExpectationSuite(name=spec.name, expectations=wanted))
             changed.append(spec.name)
             continue
@@ -149,9 +233,31 @@ def sync_suites(context: FileDataContext, specs: Sequence[SuiteSpec]) -> list[st
             suite.expectations = wanted
             suite.save()
             changed.append(spec.name)
+    for name in undeclared_suites(context, specs):
+        context.suites.delete(name)
+        changed.append(f"{name} (deleted)")
+    for table in audited_tables(specs):
+        if _batch_definition(context, table) is None:
+            _add_batch_definition(context, table)
+            changed.append(f"asset {table}")
+    root = Path(context.root_directory).resolve()
+    if root in _loud_on_disk:
+        context.variables.save()
+        _loud_on_disk.discard(root)
+        changed.append("progress bars and analytics off")
     if changed:
-        log.info("expectation suites written: %s", ", ".join(changed))
+        log.info("GX project written: %s", ", ".join(changed))
     return changed
+
+
+def audited_tables(specs: Sequence[SuiteSpec]) -> list[str]:
+    """The tables GX validates: a month's copy in ``audit_batch`` or the whole build table."""
+    return [batches.table_name(s) if s.month_column else s.table for s in specs]
+
+
+def missing_assets(context: FileDataContext, specs: Sequence[SuiteSpec]) -> list[str]:
+    """Tables a suite validates that have no asset and batch definition in the project."""
+    return [t for t in audited_tables(specs) if _batch_definition(context, t) is None]
 
 
 # --- data ----------------------------------------------------------------------------------
@@ -167,21 +273,35 @@ def datasource(context: FileDataContext) -> Any:
         )
 
 
-def batch_definition(context: FileDataContext, table: str) -> Any:
-    """The whole-table batch of ``table`` (found on the search path), added the first time.
+def _batch_definition(context: FileDataContext, table: str) -> Any | None:
+    try:
+        source = context.data_sources.get(DATASOURCE)
+        return source.get_asset(table).get_batch_definition(WHOLE_TABLE)
+    except LookupError:  # KeyError included: no data source, asset or batch definition
+        return None
 
-    Every batch is a whole table: a month-grained suite validates the copy of its month in
-    ``audit_batch`` (``fangpin.audit.batches``), not a monthly partition of the full table.
-    """
+
+def _add_batch_definition(context: FileDataContext, table: str) -> None:
     source = datasource(context)
     try:
         asset = source.get_asset(table)
     except LookupError:
         asset = source.add_table_asset(table, table_name=table)
-    try:
-        return asset.get_batch_definition(WHOLE_TABLE)
-    except KeyError:
-        return asset.add_batch_definition_whole_table(WHOLE_TABLE)
+    asset.add_batch_definition_whole_table(WHOLE_TABLE)
+
+
+def batch_definition(context: FileDataContext, table: str) -> Any:
+    """The whole-table batch of ``table`` (found on the search path), as generated.
+
+    Every batch is a whole table: a month-grained suite validates the copy of its month in
+    ``audit_batch`` (``fangpin.audit.batches``), not a monthly partition of the full table.
+    The audit never adds one (that rewrites ``great_expectations.yml``): a missing one is a
+    suite that cannot run, and fails closed.
+    """
+    found = _batch_definition(context, table)
+    if found is None:
+        raise LookupError(f"no GX asset for {table} in great_expectations.yml: {REGENERATE}")
+    return found
 
 
 def validate(
@@ -236,11 +356,19 @@ def _detailed_format(
 # --- data docs -----------------------------------------------------------------------------
 
 
+def _suite_pages_to_render(context: FileDataContext, site: Path) -> list[str]:
+    names = []
+    for name in stored_suite_names(context):
+        page = site / "expectations" / (name.replace(".", "/") + ".html")
+        if not page.exists() or page.stat().st_mtime < suite_path(context, name).stat().st_mtime:
+            names.append(name)
+    return names
+
+
 def rebuild_docs(
     context: FileDataContext,
     results: Sequence[ExpectationSuiteValidationResult],
     run_id: str,
-    changed_suites: Sequence[str] | None = None,
 ) -> Path | None:
     """Replace the stored validation results and Data Docs with this run's, and only this run's.
 
@@ -262,10 +390,11 @@ def rebuild_docs(
         resources.append(key)
     site = Path(context.root_directory) / "uncommitted" / "data_docs" / "local_site"
     shutil.rmtree(site / "validations", ignore_errors=True)
-    # Suite pages change only with the suites: render them when they did or are missing.
-    if changed_suites is None or not (site / "expectations").exists():
-        changed_suites = [s.name for s in context.suites.all()]
-    resources += [ExpectationSuiteIdentifier(name=name) for name in changed_suites]
+    # Suite pages change only with the suites (make suites): render those missing or older
+    # than their suite's file, not all 25 at every audit.
+    resources += [
+        ExpectationSuiteIdentifier(name=name) for name in _suite_pages_to_render(context, site)
+    ]
     built = context.build_data_docs(resource_identifiers=resources)
     index = built.get("local_site")
     return Path(urlsplit(index).path) if index else None

@@ -32,8 +32,8 @@ from fangpin.audit.checks import (
     WARNING,
     Severity,
     SuiteSpec,
-    all_suites,
 )
+from fangpin.audit.suites import all_suites
 from fangpin.config import expectations_dir
 from fangpin.faults import fault_point
 from fangpin.feeds.contracts import FEEDS
@@ -147,7 +147,9 @@ def run_audit(
     month = month.replace(day=1)
     specs = all_suites()
     context = gx_project.open_context(gx_dir or expectations_dir())
-    changed_suites = gx_project.sync_suites(context, specs)
+    # The committed suites are the ones that run, and the audit never rewrites them: one that
+    # is missing or says otherwise than its declaration is refused, not repaired in passing.
+    stale = gx_project.stale_suites(context, specs)
     results: list[CheckResult] = []
     validations: list[Any] = []
     with (
@@ -160,9 +162,12 @@ def run_audit(
         with batches.MonthCopies(url, month) as copies:
             for spec in specs:
                 table, _ = tables[spec.name]
-                if spec.month_column and table is not None:
+                if spec.month_column and table is not None and spec.name not in stale:
                     copies.ask(spec, catalog.schema_of(spec), table)
             for spec in specs:
+                if spec.name in stale:
+                    results.append(_stale_suite(spec, stale[spec.name], gx_project.REGENERATE))
+                    continue
                 suite_started = time.perf_counter()
                 results += _run_suite(
                     gx_project, context, spec, month, catalog, tables[spec.name], copies,
@@ -176,7 +181,9 @@ def run_audit(
     _record(url, run_id, month, results, attempt=uuid.uuid4().hex)
     _log(results)
     docs_index = (
-        gx_project.rebuild_docs(context, validations, run_id, changed_suites) if docs else None
+        # A stale suite refuses the month; Data Docs of such a run would show suites that
+        # are not the declared ones, so there are none (ops.audit_result says why).
+        gx_project.rebuild_docs(context, validations, run_id) if docs and not stale else None
     )
     outcome = AuditOutcome(
         run_id=run_id, month=month, schema=schema, passed=not blocking,
@@ -198,6 +205,12 @@ def _id_number_scan(conn: psycopg.Connection, schema: str) -> list[CheckResult]:
         return [CheckResult(id_scan.SUITE, "scan_ran", BLOCKING, False, f"error: {error}")]
     log.info("suite %s: %.2f s", id_scan.SUITE, time.perf_counter() - started)
     return [CheckResult(id_scan.SUITE, name, BLOCKING, ok, seen) for name, ok, seen in found]
+
+
+def _stale_suite(spec: SuiteSpec, reason: str, remedy: str) -> CheckResult:
+    """A suite whose committed file is not its declaration: blocking, whatever its table."""
+    log.error("audit suite %s not run: %s; %s", spec.name, reason, remedy)
+    return CheckResult(spec.name, "suite_current", BLOCKING, False, f"{reason}: {remedy}")
 
 
 # --- one suite -----------------------------------------------------------------------------
