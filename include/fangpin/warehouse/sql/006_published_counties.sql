@@ -1,7 +1,7 @@
 -- The households of each county in the latest PUBLISHED month before `before`: what the audit
 -- compares a build with to tell a key county that vanished (it had registered households in the
 -- previous published month and has none now: the publish is refused) from one never seen (it
--- is reported, not scored). RULES.md "County scorecard"; fangpin.audit.checks.
+-- is reported, not scored). RULES.md "County scorecard"; fangpin.audit.suites.marts.mart_county_scorecard.
 -- Empty before the first publish (marts.mart_county_scorecard does not exist yet), hence the
 -- dynamic SQL: a plain view could not be created over a table that may not exist.
 create or replace function ops.published_county_households(before date)
