@@ -708,6 +708,16 @@ def mart_feed_reporting_suite() -> SuiteSpec:
         in_set("feed", FEEDS),
         unique(("month", "feed"), "feed_month_unique", BLOCKING, "one row per feed and month"),
         between("coverage_in_0_1", "coverage", BLOCKING, "coverage is a share", 0, 1),
+        between(
+            "target_coverage_in_0_1", "target_coverage", BLOCKING,
+            "coverage of the population the feed should cover is a share", 0, 1,
+        ),
+        unexpected_rows(
+            "target_covered_within_target", BLOCKING,
+            "a feed covers no more of its target population than there is",
+            "select month, feed, target_registered, target_covered from batch_rows "
+            "where target_covered > target_registered",
+        ),
         unexpected_rows(
             "rows_not_negative", BLOCKING, "row counts are ≥ 0",
             "select month, feed from batch_rows where rows_loaded < 0 or rows_quarantined < 0",
@@ -722,6 +732,35 @@ def mart_feed_reporting_suite() -> SuiteSpec:
         name="marts.mart_feed_reporting", layer="marts", table="mart_feed_reporting",
         schema=None, month_column="month", sample_columns=("month", "feed"), checks=checks,
         required=False,
+    )
+
+
+def dim_policy_suite() -> SuiteSpec:
+    """The policy evaluators read beside the scores: whole, one value per parameter and year."""
+    checks = (
+        unique(("year", "parameter"), "parameter_year_unique", BLOCKING,
+               "one value per parameter and year"),
+        not_null("value_text"),
+        not_null("meaning_en"),
+        not_null("meaning_zh"),
+        in_set("source", ("seed", "imported")),
+        unexpected_rows(
+            "every_marts_year", BLOCKING, "the policy of every year the marts hold is published",
+            "select distinct cast(extract(year from f.month) as integer) as year "
+            "from fct_household_month f where cast(extract(year from f.month) as integer) "
+            "not in (select year from batch_rows)",
+        ),
+        unexpected_rows(
+            "score_weights_sum_to_one", BLOCKING,
+            "the seven score weights of each year are published and sum to 1",
+            "select year, count(*) as weights, sum(value) as total from batch_rows "
+            "where left(parameter, 13) = 'score_weight_' group by year "
+            "having count(*) <> 7 or sum(value) <> 1",
+        ),
+    )
+    return SuiteSpec(
+        name="marts.dim_policy", layer="marts", table="dim_policy", schema=None,
+        month_column=None, sample_columns=("year", "parameter"), checks=checks,
     )
 
 
@@ -798,6 +837,7 @@ def all_suites() -> tuple[SuiteSpec, ...]:
         load_history_suite(),
         *(staging_suite(f) for f in FEEDS.values()),
         dim_county_suite(),
+        dim_policy_suite(),
         fct_household_month_suite(),
         mart_county_scorecard_suite(),
         fct_problem_suite(),
