@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 
 from fangpin.config import dbt_project_dir
+from fangpin.policy import catalog
 from fangpin.policy.catalog import (
-    PARAMETERS,
     RATES,
     PolicyInvalid,
     Province,
@@ -117,7 +117,7 @@ def test_every_parameter_that_can_be_in_force_has_a_meaning_for_dim_policy() -> 
     with open(seeds / "evaluation_parameters.csv", encoding="utf-8", newline="") as f:
         evaluation = {r["parameter"] for r in csv.DictReader(f)}
     expected = (
-        set(PARAMETERS) | {f"score_weight_{rate}" for rate in RATES} | evaluation
+        set(catalog.PARAMETERS) | {f"score_weight_{rate}" for rate in RATES} | evaluation
         | {"monitoring_threshold", "dibao_standard", "key_county_count"}
     )
     assert set(meanings) == expected
