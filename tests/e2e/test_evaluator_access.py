@@ -250,7 +250,14 @@ def test_target_coverage_is_readable_as_the_guide_shows(url: str, latest: date) 
     )
     assert education["target_registered"] == facts["school_age"]
     assert rows["employment"]["target_registered"] == facts["labour"]
-    assert rows["medical"]["target_registered"] == rows["medical"]["registered"]
+    # Medical, housing, water and the registry feeds are measured against their own basis.
+    same = query(url, "select feed, registered, covered, target_registered, target_covered "
+                 "from marts.mart_feed_reporting where target_population = coverage_basis",
+                 role="evaluator")
+    assert {r["feed"] for r in same} == {"registry_households", "registry_members", "medical",
+                                         "housing", "water"}
+    assert all((r["registered"], r["covered"]) == (r["target_registered"], r["target_covered"])
+               for r in same)
 
 
 # --- field teams ---------------------------------------------------------------------------
