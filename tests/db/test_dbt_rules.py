@@ -37,6 +37,7 @@ HISTORY = (
     "int_feed_linkage_month",
     "int_orphan_member_month",
     "int_feed_coverage_month",
+    "int_feed_target_month",
     "int_field_sample_draw",
     "int_field_sample_head",
     "int_doubt_point_month",
@@ -460,6 +461,12 @@ def test_the_python_oracle_agrees_on_the_problem_ledger(province: Province) -> N
         ), county
 
 
+COVERAGE_AND_TARGETS = (
+    "select * from intermediate.int_feed_coverage_month "
+    "join intermediate.int_feed_target_month using (month, feed)"
+)
+
+
 def test_the_python_oracle_agrees_on_feed_coverage_and_the_target_populations(
     province: Province,
 ) -> None:
@@ -470,7 +477,7 @@ def test_the_python_oracle_agrees_on_feed_coverage_and_the_target_populations(
     oracle = {(r["month"], r["feed"]): r for r in rules.feed_coverage(P.FEEDS, P.BUILD_MONTHS)}
     built = {
         (r["month"], r["feed"]): r
-        for r in province.query("select * from intermediate.int_feed_coverage_month")
+        for r in province.query(COVERAGE_AND_TARGETS)
     }
     assert built.keys() == oracle.keys()
     differences = [
@@ -647,6 +654,32 @@ def test_a_month_without_a_registry_in_reach_is_not_built(province: Province) ->
     assert _history(province.url) == before
 
 
+def test_a_warehouse_built_before_the_target_history_gets_every_month(
+    province: Province,
+) -> None:
+    """int_feed_target_month is a history model of its own: a warehouse that has the other
+    history but not it (built before it existed) computes it for every month at the next build,
+    and the other history models keep their rows."""
+    before = {k: x for k, x in _xmins(province.url).items()
+              if k[0] != "int_feed_target_month" and k[1] < APR}
+    with psycopg.connect(province.url) as conn:
+        conn.execute("drop table intermediate.int_feed_target_month")
+    dbt_build(province.url, APR)
+    oracle = {(r["month"], r["feed"]): r for r in rules.feed_coverage(P.FEEDS, P.BUILD_MONTHS)}
+    built = {(r["month"], r["feed"]): r
+             for r in province.query("select * from intermediate.int_feed_target_month")}
+    assert built.keys() == oracle.keys()
+    assert all(
+        (r["target_population"], r["target_registered"], r["target_covered"])
+        == (oracle[k]["target_population"], oracle[k]["target_registered"],
+            oracle[k]["target_covered"])
+        for k, r in built.items()
+    )
+    after = {k: x for k, x in _xmins(province.url).items()
+             if k[0] != "int_feed_target_month" and k[1] < APR}
+    assert after == before
+
+
 # --- policy as data ------------------------------------------------------------------------
 
 
@@ -697,7 +730,7 @@ def test_changing_a_seed_changes_the_facts_without_touching_sql(
     # The target populations follow the ages of the seed (6-17: 8 people, not 5).
     coverage = {r["feed"]: r for r in rules.feed_coverage(P.FEEDS, [APR], policy)}
     assert coverage["education"]["target_registered"] == 8
-    for r in built.query("select * from intermediate.int_feed_coverage_month"):
+    for r in built.query("select * from intermediate.int_feed_target_month"):
         assert (r["target_registered"], r["target_covered"]) == (
             coverage[r["feed"]]["target_registered"], coverage[r["feed"]]["target_covered"])
     # ... and dim_policy shows what was read: 2021 takes 2020's dibao standard, the one set.

@@ -21,18 +21,7 @@
 -- (non-orphan members); registry_households → registered households; housing → registered
 -- household heads; water → villages with registered households. Covered counts the delivery
 -- of month M itself (snapshot_month = M), whether or not it arrived on time; the mart applies
--- arrival.
---
--- Beside it, the population the feed should cover (target_population, RULES.md rates): the
--- education feed members of compulsory-education age (compulsory_age_min..max), the employment
--- feed members of working age (working_age_min..max) who are skilled or ordinary labour (the
--- employment rate's denominator), the others their coverage basis (medical: all members;
--- housing: household heads; water: villages; the registry feeds: their own basis). Social
--- assistance has no such population (it serves the households that need it): null. Ages are
--- int_member_month's (at the month's end), the ages policy_parameters'. target_covered counts
--- the members of that population the month's delivery covers.
---
--- Incremental by month like int_household_month: a run replaces exactly var('month'),
+-- arrival. Incremental by month like int_household_month: a run replaces exactly var('month'),
 -- so the mart reads this small table instead of joining every staging view for every month.
 -- The planner settings are those of the marts that join staging views (nested loops off).
 
@@ -55,18 +44,18 @@ built_months as (
 
 feeds as (
 
-    select feed, coverage_basis, target_population
+    select feed, coverage_basis
     from (
         values
-            ('registry_households', 'households', 'households'),
-            ('registry_members', 'people', 'people'),
-            ('education', 'people', 'compulsory_age_people'),
-            ('medical', 'people', 'people'),
-            ('housing', 'household_heads', 'household_heads'),
-            ('water', 'villages', 'villages'),
-            ('employment', 'people', 'working_age_labour'),
-            ('social_assistance', 'people', null)
-    ) as feed_list (feed, coverage_basis, target_population)
+            ('registry_households', 'households'),
+            ('registry_members', 'people'),
+            ('education', 'people'),
+            ('medical', 'people'),
+            ('housing', 'household_heads'),
+            ('water', 'villages'),
+            ('employment', 'people'),
+            ('social_assistance', 'people')
+    ) as feed_list (feed, coverage_basis)
 
 ),
 
@@ -79,21 +68,6 @@ registered_people as (
     inner join built_months
         on built_months.month = members.month
     where not members.is_orphan
-
-),
-
--- Members by the populations the education and employment feeds should cover.
-target_people as (
-
-    select
-        members.month,
-        members.id_number,
-        bool_or(members.is_compulsory_age) as is_compulsory_age,
-        bool_or(members.is_working_age and members.is_labour_force) as is_working_age_labour
-    from {{ ref('int_member_month') }} as members
-    inner join built_months
-        on built_months.month = members.month
-    group by members.month, members.id_number
 
 ),
 
@@ -194,34 +168,6 @@ covered as (
 
 ),
 
--- The populations of the education and employment feeds, and how much of them is covered.
-target_counts as (
-
-    {%- for item in [
-        ('education', 'stg_education__student_status', 'is_compulsory_age'),
-        ('employment', 'stg_employment__jobs', 'is_working_age_labour'),
-    ] %}
-    {%- if not loop.first %}
-
-    union all
-    {%- endif %}
-
-    select
-        target_people.month,
-        '{{ item[0] }}' as feed,
-        count(distinct target_people.id_number) as target_registered,
-        count(distinct delivered.id_number) as target_covered
-    from target_people
-    left join {{ ref(item[1]) }} as delivered
-        on delivered.snapshot_month = target_people.month
-        and delivered.id_number = target_people.id_number
-        and delivered.snapshot_month in ({{ run_months() }})
-    where target_people.{{ item[2] }}
-    group by target_people.month
-    {%- endfor %}
-
-),
-
 final as (
 
     select
@@ -229,19 +175,7 @@ final as (
         feeds.feed,
         feeds.coverage_basis,
         coalesce(denominators.registered, 0) as registered,
-        coalesce(covered.covered, 0) as covered,
-        feeds.target_population,
-        case
-            when feeds.target_population is null then null
-            when feeds.target_population = feeds.coverage_basis
-                then coalesce(denominators.registered, 0)
-            else coalesce(target_counts.target_registered, 0)
-        end as target_registered,
-        case
-            when feeds.target_population is null then null
-            when feeds.target_population = feeds.coverage_basis then coalesce(covered.covered, 0)
-            else coalesce(target_counts.target_covered, 0)
-        end as target_covered
+        coalesce(covered.covered, 0) as covered
     from built_months
     cross join feeds
     left join denominators
@@ -250,9 +184,6 @@ final as (
     left join covered
         on covered.month = built_months.month
         and covered.feed = feeds.feed
-    left join target_counts
-        on target_counts.month = built_months.month
-        and target_counts.feed = feeds.feed
 
 )
 

@@ -23,9 +23,10 @@
 -- registered households. A feed that did not arrive covers nobody: coverage 0. Beside it, the
 -- coverage of the population the feed should cover (target_population, target_coverage:
 -- education members of compulsory-education age, employment working-age skilled or ordinary
--- labour, the others their basis, social assistance none), int_feed_coverage_month's. The
+-- labour, the others their basis, social assistance none), int_feed_target_month's. The
 -- registered and covered counts of each month are computed once, when the month is built, by the
--- incremental int_feed_coverage_month; this mart only joins them to the deliveries.
+-- incremental int_feed_coverage_month and int_feed_target_month; this mart only joins them to
+-- the deliveries.
 
 with
 
@@ -49,9 +50,19 @@ settings as (
 
 coverage as (
 
-    select month, feed, registered, covered, target_population, target_registered, target_covered
-    from {{ ref('int_feed_coverage_month') }}
-    where {{ in_built_or_published() }}
+    select
+        coverage.month,
+        coverage.feed,
+        coverage.registered,
+        coverage.covered,
+        targets.target_population,
+        targets.target_registered,
+        targets.target_covered
+    from {{ ref('int_feed_coverage_month') }} as coverage
+    left join {{ ref('int_feed_target_month') }} as targets
+        on targets.month = coverage.month
+        and targets.feed = coverage.feed
+    where {{ in_built_or_published('coverage.month') }}
 
 ),
 
