@@ -111,6 +111,7 @@ def test_the_policy_command_imports_lists_and_rejects_with_a_clear_error(
     assert main(["policy", "list"]) == 0
     listing = capsys.readouterr().out
     assert "key_counties           imported" in listing and "keys.csv" in listing
+    assert "marts.dim_policy" in listing  # where evaluators read it
     assert main(["policy", "show", "key_counties"]) == 0
     assert "2022,140122,阳曲县,1401,bureau," in capsys.readouterr().out
     assert main(["policy", "reset", "key_counties"]) == 0
