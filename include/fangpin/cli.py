@@ -285,6 +285,8 @@ def cmd_policy(args: argparse.Namespace) -> int:
                         detail = f"{rows} rows" if status == "imported" else error
                         print(f"  {at:%Y-%m-%d %H:%M}  {name}  {status}  {file_name}  "
                               f"sha256 {checksum}  {detail}")
+                print("\nevaluators read every parameter in force, by year, in marts.dim_policy "
+                      "(rebuilt with each month)")
                 return 0
             source, rows = store.read_rows(conn, args.name)
         print(f"{args.name}: {source.describe()}")

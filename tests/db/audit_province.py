@@ -29,7 +29,7 @@ COUNTIES = (
 )
 KEY_COUNTIES = ("140106", "140221")
 MART_TABLES = (
-    "dim_county", "fct_household_month", "mart_county_scorecard", "fct_problem",
+    "dim_county", "dim_policy", "fct_household_month", "mart_county_scorecard", "fct_problem",
     "mart_doubt_point", "mart_feed_reporting", "mart_field_sample", "mart_evaluation_assignment",
 )
 #: An id number with a valid check character: 1401 05 19800101 123 + X.
@@ -254,9 +254,19 @@ def build_marts(conn: psycopg.Connection, schema: str = "marts_build", tag: str 
                   '140105'::text as county_code, 'AT_RISK_WITHOUT_CAUSE'::text as code""",
         """create table {s}.mart_feed_reporting as
            select m.month, f.feed, true as arrived, now() as first_loaded_at, true as on_time,
-                  100 as rows_loaded, 0 as rows_quarantined, 1.0::numeric as coverage
+                  100 as rows_loaded, 0 as rows_quarantined, 1.0::numeric as coverage,
+                  10 as target_registered, 10 as target_covered,
+                  1.0::numeric as target_coverage
            from (values (date '2021-02-01'), (date '2021-03-01')) m (month)
            cross join (values {feeds}) f (feed)""",
+        """create table {s}.dim_policy as
+           select 2021 as year, p.parameter, p.value, cast(p.value as text) as value_text,
+                  'weight'::text as meaning_en, '县级考核权重'::text as meaning_zh,
+                  'seed'::text as source
+           from (values ('score_weight_education', 0.4), ('score_weight_medical', 0.1),
+                        ('score_weight_housing', 0.1), ('score_weight_water', 0.1),
+                        ('score_weight_employment', 0.1), ('score_weight_identification', 0.1),
+                        ('score_weight_rectification', 0.1)) p (parameter, value)""",
         """create table {s}.mart_field_sample as
            select f.month, f.county_code, f.household_id, f.village_code,
                   'random'::text as reason

@@ -166,6 +166,20 @@ DEFECTS = {
         "where county_code <> '140221' and month = '2021-03-01') and month = '2021-03-01'",
         "marts.mart_field_sample/sampled_household_in_county",
     ),
+    "score weights that do not sum to 1": (
+        "update marts_build.dim_policy set value = 0.5 "
+        "where parameter = 'score_weight_education'",
+        "marts.dim_policy/score_weights_sum_to_one",
+    ),
+    "no policy for a year the marts hold": (
+        "update marts_build.dim_policy set year = 2020",
+        "marts.dim_policy/every_marts_year",
+    ),
+    "a feed covering more of its target than there is": (
+        "update marts_build.mart_feed_reporting set target_covered = 11 "
+        "where feed = 'education' and month = '2021-03-01'",
+        "marts.mart_feed_reporting/target_covered_within_target",
+    ),
     "a required mart missing": (
         "drop table marts_build.fct_problem",
         "marts.fct_problem/table_present",

@@ -37,6 +37,7 @@ HISTORY = (
     "int_feed_linkage_month",
     "int_orphan_member_month",
     "int_feed_coverage_month",
+    "int_feed_target_month",
     "int_field_sample_draw",
     "int_field_sample_head",
     "int_doubt_point_month",
@@ -460,6 +461,151 @@ def test_the_python_oracle_agrees_on_the_problem_ledger(province: Province) -> N
         ), county
 
 
+COVERAGE_AND_TARGETS = (
+    "select * from intermediate.int_feed_coverage_month "
+    "join intermediate.int_feed_target_month using (month, feed)"
+)
+
+
+def test_the_python_oracle_agrees_on_feed_coverage_and_the_target_populations(
+    province: Province,
+) -> None:
+    """Coverage on the feed's basis and against the population it should cover, per month and
+    feed, as the oracle reads RULES.md (ages at the month's end, skilled or ordinary labour)."""
+    columns = ("coverage_basis", "registered", "covered", "target_population",
+               "target_registered", "target_covered")
+    oracle = {(r["month"], r["feed"]): r for r in rules.feed_coverage(P.FEEDS, P.BUILD_MONTHS)}
+    built = {
+        (r["month"], r["feed"]): r
+        for r in province.query(COVERAGE_AND_TARGETS)
+    }
+    assert built.keys() == oracle.keys()
+    differences = [
+        (key, c, built[key][c], oracle[key][c])
+        for key in sorted(built) for c in columns if built[key][c] != oracle[key][c]
+    ]
+    assert differences == []
+    # The province makes the two figures differ: an education record outside ages 6-15, and
+    # registered people who are not of working age or not able to work.
+    education, employment = oracle[(JAN, "education")], oracle[(JAN, "employment")]
+    assert education["target_registered"] < education["registered"]
+    assert education["target_covered"] < education["covered"]
+    assert employment["target_registered"] < employment["registered"]
+    assert oracle[(JAN, "social_assistance")]["target_registered"] is None
+    # The mart reports them beside today's coverage; a feed that did not arrive covers nobody.
+    for r in province.query("select * from marts_build.mart_feed_reporting"):
+        o = oracle[(r["month"], r["feed"])]
+        assert (r["target_population"], r["target_registered"]) == (
+            o["target_population"], o["target_registered"]), (r["month"], r["feed"])
+        if o["target_population"] is None:
+            assert r["target_covered"] is None and r["target_coverage"] is None
+            continue
+        covered = o["target_covered"] if r["arrived"] else 0
+        assert r["target_covered"] == covered
+        expected = (round(Decimal(covered) / o["target_registered"], 6)
+                    if o["target_registered"] else None)
+        assert r["target_coverage"] == expected, (r["month"], r["feed"])
+
+
+# --- the policy in force, readable --------------------------------------------------------
+
+
+def _seed_rows(name: str) -> list[dict]:
+    with open(dbt_project_dir() / "seeds" / f"{name}.csv", encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def _policy_tables_read() -> set[str]:
+    """Every policy table a model or macro reads: policy('<name>') and the evaluation seeds."""
+    names: set[str] = set()
+    for path in (dbt_project_dir() / "models").rglob("*.sql"):
+        text = path.read_text(encoding="utf-8")
+        if path.stem == "dim_policy":
+            continue
+        names |= set(re.findall(r"policy\('(\w+)'\)", text))
+        names |= set(re.findall(r"ref\('(evaluation_parameters)'\)", text))
+    for path in (dbt_project_dir() / "macros").rglob("*.sql"):
+        names |= set(re.findall(r"policy\('(\w+)'\)", path.read_text(encoding="utf-8")))
+    return names
+
+
+def _parameters_looked_up() -> set[str]:
+    """The parameter names the models look up: ``parameter = '<name>'`` in their SQL."""
+    names: set[str] = set()
+    for path in (dbt_project_dir() / "models").rglob("*.sql"):
+        names |= set(re.findall(r"parameter = '(\w+)'", path.read_text(encoding="utf-8")))
+    return names
+
+
+def _expected_policy(years: set[int]) -> dict[tuple[int, str], tuple[str, int | None]]:
+    """(year, parameter) -> (value as the seed writes it, set_for_year), from the seed files."""
+    def for_year(table: dict[int, str], year: int) -> tuple[str, int]:
+        earlier = [y for y in table if y <= year]
+        chosen = max(earlier) if earlier else min(table)
+        return table[chosen], chosen
+
+    flat = {r["parameter"]: r["value"] for r in _seed_rows("policy_parameters")}
+    flat |= {f"score_weight_{r['rate']}": r["weight"] for r in _seed_rows("scorecard_weights")}
+    flat |= {r["parameter"]: r["value"] for r in _seed_rows("evaluation_parameters")}
+    keyed = {
+        "monitoring_threshold": {int(r["year"]): r["yuan"]
+                                 for r in _seed_rows("monitoring_thresholds")},
+        "dibao_standard": {int(r["year"]): r["yuan"] for r in _seed_rows("dibao_standards")},
+        "key_county_count": {},
+    }
+    for r in _seed_rows("key_counties"):
+        counts = keyed["key_county_count"]
+        counts[int(r["year"])] = str(int(counts.get(int(r["year"]), "0")) + 1)
+    expected: dict[tuple[int, str], tuple[str, int | None]] = {}
+    for year in years:
+        expected |= {(year, name): (value, None) for name, value in flat.items()}
+        expected |= {(year, name): for_year(table, year) for name, table in keyed.items()}
+    return expected
+
+
+def test_dim_policy_holds_every_parameter_the_rules_read(province: Province) -> None:
+    """Every row of every policy table the models read is in dim_policy, with the seed's value,
+    for every year the marts hold and every year a table sets; nothing is in it that no seed
+    holds. A new policy table or parameter read by a model, left out of dim_policy, fails here."""
+    tables = _policy_tables_read()
+    assert tables == {"policy_parameters", "monitoring_thresholds", "dibao_standards",
+                      "scorecard_weights", "key_counties", "evaluation_parameters"}
+    rows = province.query("select * from marts_build.dim_policy")
+    assert {r["policy_table"] for r in rows} == tables
+    marts_years = {m.year for m in P.BUILD_MONTHS}
+    set_years = {int(r["year"]) for name in ("monitoring_thresholds", "dibao_standards",
+                                             "key_counties") for r in _seed_rows(name)}
+    assert {r["year"] for r in rows} == marts_years | set_years
+    assert all(r["is_marts_year"] == (r["year"] in marts_years) for r in rows)
+    expected = _expected_policy(marts_years | set_years)
+    found = {(r["year"], r["parameter"]): (r["value_text"], r["set_for_year"]) for r in rows}
+    assert {k: (Decimal(v[0]) if v[0][0].isdigit() else v[0], v[1]) for k, v in found.items()} == {
+        k: (Decimal(v[0]) if v[0][0].isdigit() else v[0], v[1]) for k, v in expected.items()}
+    assert _parameters_looked_up() <= {r["parameter"] for r in rows}
+    assert all(r["source"] == "seed" and r["imported_at"] is None for r in rows)
+    assert all(r["meaning_en"] and r["meaning_zh"] and r["unit"] for r in rows)
+    for year in marts_years:
+        weights = [r["value"] for r in rows
+                   if r["year"] == year and r["parameter"].startswith("score_weight_")]
+        assert len(weights) == 7 and sum(weights) == 1
+
+
+def test_dim_policy_gives_the_values_the_month_was_built_with(province: Province) -> None:
+    """The figures the household facts were computed with are the ones dim_policy shows."""
+    policy = {(r["year"], r["parameter"]): r["value"]
+              for r in province.query("select * from marts_build.dim_policy")}
+    facts = province.query(
+        "select distinct month, monitoring_threshold_yuan, dibao_standard_yuan "
+        "from marts_build.fct_household_month"
+    )
+    assert {f["month"] for f in facts} == set(P.BUILD_MONTHS)
+    for f in facts:
+        assert f["monitoring_threshold_yuan"] == policy[(f["month"].year, "monitoring_threshold")]
+        assert f["dibao_standard_yuan"] == policy[(f["month"].year, "dibao_standard")]
+    (key,) = province.query("select count(*) as n from marts_build.dim_county where is_key_county")
+    assert policy[(APR.year, "key_county_count")] == key["n"]
+
+
 # --- incremental by month (these rebuild months: keep them last) ------------------------------
 
 
@@ -508,6 +654,32 @@ def test_a_month_without_a_registry_in_reach_is_not_built(province: Province) ->
     assert _history(province.url) == before
 
 
+def test_a_warehouse_built_before_the_target_history_gets_every_month(
+    province: Province,
+) -> None:
+    """int_feed_target_month is a history model of its own: a warehouse that has the other
+    history but not it (built before it existed) computes it for every month at the next build,
+    and the other history models keep their rows."""
+    before = {k: x for k, x in _xmins(province.url).items()
+              if k[0] != "int_feed_target_month" and k[1] < APR}
+    with psycopg.connect(province.url) as conn:
+        conn.execute("drop table intermediate.int_feed_target_month")
+    dbt_build(province.url, APR)
+    oracle = {(r["month"], r["feed"]): r for r in rules.feed_coverage(P.FEEDS, P.BUILD_MONTHS)}
+    built = {(r["month"], r["feed"]): r
+             for r in province.query("select * from intermediate.int_feed_target_month")}
+    assert built.keys() == oracle.keys()
+    assert all(
+        (r["target_population"], r["target_registered"], r["target_covered"])
+        == (oracle[k]["target_population"], oracle[k]["target_registered"],
+            oracle[k]["target_covered"])
+        for k, r in built.items()
+    )
+    after = {k: x for k, x in _xmins(province.url).items()
+             if k[0] != "int_feed_target_month" and k[1] < APR}
+    assert after == before
+
+
 # --- policy as data ------------------------------------------------------------------------
 
 
@@ -522,10 +694,10 @@ def test_changing_a_seed_changes_the_facts_without_touching_sql(
     (seeds / "monitoring_thresholds.csv").write_text("year,yuan\n2021,7000\n", encoding="utf-8")
     (seeds / "dibao_standards.csv").write_text("year,yuan\n2020,5319\n", encoding="utf-8")
     parameters = (seeds / "policy_parameters.csv").read_text(encoding="utf-8")
-    (seeds / "policy_parameters.csv").write_text(
-        re.sub(r"^feed_max_age_months,2,", "feed_max_age_months,3,", parameters, flags=re.M),
-        encoding="utf-8",
-    )
+    for name, value in (("feed_max_age_months", 3), ("compulsory_age_max", 17),
+                        ("working_age_max", 65)):
+        parameters = re.sub(rf"^{name},\d+,", f"{name},{value},", parameters, flags=re.M)
+    (seeds / "policy_parameters.csv").write_text(parameters, encoding="utf-8")
     monkeypatch.setenv("FANGPIN_HOME", str(tmp_path))
     monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))
     monkeypatch.setenv("DBT_LOG_PATH", str(tmp_path / "logs"))
@@ -547,9 +719,28 @@ def test_changing_a_seed_changes_the_facts_without_touching_sql(
         monitoring_thresholds={2021: Decimal(7000)},
         dibao_standards={2020: Decimal(5319)},
         feed_max_age_months=3,
+        compulsory_ages=(6, 17),
+        working_ages=(16, 65),
     )
     oracle = {r["household_id"]: r for r in rules.household_months(P.FEEDS, [APR], policy)}
     for r in built.query("select * from marts_build.fct_household_month"):
         assert {f: r[f] for f in rules.FLAGS} == {
             f: oracle[r["household_id"]][f] for f in rules.FLAGS
         }, r["household_id"]
+    # The target populations follow the ages of the seed (6-17: 8 people, not 5).
+    coverage = {r["feed"]: r for r in rules.feed_coverage(P.FEEDS, [APR], policy)}
+    assert coverage["education"]["target_registered"] == 8
+    for r in built.query("select * from intermediate.int_feed_target_month"):
+        assert (r["target_registered"], r["target_covered"]) == (
+            coverage[r["feed"]]["target_registered"], coverage[r["feed"]]["target_covered"])
+    # ... and dim_policy shows what was read: 2021 takes 2020's dibao standard, the one set.
+    shown = {(r["year"], r["parameter"]): r
+             for r in built.query("select * from marts_build.dim_policy")}
+    assert shown[(2021, "monitoring_threshold")]["value"] == 7000
+    assert (shown[(2021, "dibao_standard")]["value"],
+            shown[(2021, "dibao_standard")]["set_for_year"]) == (5319, 2020)
+    assert shown[(2021, "compulsory_age_max")]["value"] == 17
+    assert shown[(2021, "working_age_max")]["value"] == 65
+    assert shown[(2021, "feed_max_age_months")]["value"] == 3
+    assert shown[(2021, "due_day")]["is_marts_year"]
+    assert not shown[(2020, "dibao_standard")]["is_marts_year"]  # set, but no month of 2020

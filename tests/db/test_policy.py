@@ -111,6 +111,7 @@ def test_the_policy_command_imports_lists_and_rejects_with_a_clear_error(
     assert main(["policy", "list"]) == 0
     listing = capsys.readouterr().out
     assert "key_counties           imported" in listing and "keys.csv" in listing
+    assert "marts.dim_policy" in listing  # where evaluators read it
     assert main(["policy", "show", "key_counties"]) == 0
     assert "2022,140122,阳曲县,1401,bureau," in capsys.readouterr().out
     assert main(["policy", "reset", "key_counties"]) == 0
@@ -154,4 +155,24 @@ def test_imports_take_effect_at_the_next_build_of_a_month(
     assert set(ranked) == {k1, k2} and all(rank is not None for rank in ranked.values())
     assert income_low and threshold == 7000
     assert medical  # January's medical snapshot is 3 months old: in reach at 3
+
+    # dim_policy shows what the build read, and that it was the bureau's import.
+    with psycopg.connect(warehouse_db) as conn:
+        shown = {
+            (year, parameter): (value, set_for_year, source, imported_at)
+            for year, parameter, value, set_for_year, source, imported_at in conn.execute(
+                "select year, parameter, value, set_for_year, source, imported_at "
+                "from marts_build.dim_policy")
+        }
+        imported_at = dict(conn.execute(
+            "select policy, max(imported_at) from ops.policy_import "
+            "where status = 'imported' group by policy").fetchall())
+    assert {year for year, _ in shown} == {2020, 2021, 2022}
+    assert shown[(2021, "monitoring_threshold")] == (
+        7000, 2021, "imported", imported_at["monitoring_thresholds"])
+    assert shown[(2021, "key_county_count")][:3] == (2, 2020, "imported")  # 2020's list
+    assert shown[(2022, "key_county_count")][:3] == (1, 2022, "imported")
+    assert shown[(2021, "feed_max_age_months")][:3] == (3, None, "imported")
+    assert shown[(2021, "score_weight_education")][2:] == ("seed", None)  # not imported
+    assert shown[(2021, "dibao_standard")][:3] == (5658, 2021, "seed")
 

@@ -9,6 +9,7 @@ a real LOGIN member of two field teams (dropped afterwards).
 from __future__ import annotations
 
 import re
+import textwrap
 import uuid
 from collections.abc import Iterator
 from datetime import date
@@ -128,8 +129,9 @@ def test_mart_readers_read_every_published_mart_but_the_contact_list(url: str, r
         )
     ]
     for expected in (
-        "dim_county", "fct_household_month", "fct_problem", "mart_county_scorecard",
-        "mart_evaluation_assignment", "mart_field_sample", "mart_feed_reporting", CONTACT,
+        "dim_county", "dim_policy", "fct_household_month", "fct_problem",
+        "mart_county_scorecard", "mart_evaluation_assignment", "mart_field_sample",
+        "mart_feed_reporting", CONTACT,
     ):
         assert expected in tables
     seen = {}
@@ -200,10 +202,67 @@ def test_marts_have_plain_types_and_descriptions_for_bi_tools(url: str) -> None:
            if c["data_type"] not in plain]
     assert not odd, odd
     mine = ("mart_evaluation_assignment", "mart_field_sample", "mart_field_sample_contact",
-            "mart_feed_reporting")
+            "mart_feed_reporting", "dim_policy")
     undescribed = [(c["table_name"], c["column_name"]) for c in columns
                    if c["table_name"] in mine and not c["description"]]
     assert not undescribed, undescribed
+
+
+# --- the policy and coverage, as the guide shows them ------------------------------------
+
+
+def guide_queries(table: str) -> list[str]:
+    """The SQL blocks of docs/EVALUATOR_GUIDE.md that read ``marts.<table>``."""
+    text = (project_root() / "docs" / "EVALUATOR_GUIDE.md").read_text(encoding="utf-8")
+    blocks = [textwrap.dedent(b) for b in re.findall(r"```sql\n(.*?)```", text, re.S)]
+    return [b for b in blocks if f"marts.{table}" in b]
+
+
+@pytest.mark.parametrize("role", READERS)
+def test_the_policy_in_force_is_readable_as_the_guide_shows(url: str, role: str) -> None:
+    """An evaluator reads every parameter, and recomputes the score from the published weights."""
+    policy, recompute = guide_queries("dim_policy")
+    rows = query(url, policy, role=role)
+    shown = {r["parameter"]: r for r in rows}
+    for name in ("score_weight_education", "score_weight_rectification", "monitoring_threshold",
+                 "dibao_standard", "compulsory_age_min", "working_age_max", "sample_size",
+                 "due_day", "key_county_count", "medical_burden_ratio"):
+        assert shown[name]["value_text"] and shown[name]["meaning_zh"], name
+    assert shown["sample_size"]["value_text"] == "20"
+    assert all(r["source"] == "seed" for r in rows)
+    scores = query(url, recompute, role=role)
+    assert len(scores) > 40
+    assert all(r["score"] == r["recomputed"] for r in scores), [
+        r for r in scores if r["score"] != r["recomputed"]][:3]
+
+
+def test_target_coverage_is_readable_as_the_guide_shows(url: str, latest: date) -> None:
+    (text,) = guide_queries("mart_feed_reporting")
+    rows = {r["feed"]: r for r in query(url, text, role="evaluator")}
+    assert len(rows) == 8
+    assert rows["social_assistance"]["target_population"] is None
+    assert rows["social_assistance"]["target_coverage"] is None
+    education = rows["education"]
+    if education["target_coverage"] is not None and education["target_covered"]:
+        # The education feed covers school-age children far better than it covers everyone.
+        assert education["target_coverage"] > education["coverage"]
+    # Against the facts: the school-age members of the month are the education target.
+    (facts,) = query(
+        url,
+        "select sum(compulsory_age_members) as school_age, "
+        "sum(working_age_labour) as labour from marts.fct_household_month where month = %s",
+        (latest,),
+    )
+    assert education["target_registered"] == facts["school_age"]
+    assert rows["employment"]["target_registered"] == facts["labour"]
+    # Medical, housing, water and the registry feeds are measured against their own basis.
+    same = query(url, "select feed, registered, covered, target_registered, target_covered "
+                 "from marts.mart_feed_reporting where target_population = coverage_basis",
+                 role="evaluator")
+    assert {r["feed"] for r in same} == {"registry_households", "registry_members", "medical",
+                                         "housing", "water"}
+    assert all((r["registered"], r["covered"]) == (r["target_registered"], r["target_covered"])
+               for r in same)
 
 
 # --- field teams ---------------------------------------------------------------------------

@@ -506,3 +506,82 @@ def rectification(problems: Iterable[dict], county_code: str, month: date) -> tu
     ]
     fixed = [p for p in found if p["outcome"] == "rectified" and p["closed_month"] <= month]
     return len(found), len(fixed)
+
+
+# --- feed coverage ---------------------------------------------------------------------------
+
+#: Per feed: what its coverage counts (RULES.md "Feed reporting" via EVALUATOR_GUIDE.md), the
+#: population it should cover (None: social assistance has none), and the field of its records
+#: that names what it covers.
+COVERAGE = {
+    "registry_households": ("households", "households", "household_id"),
+    "registry_members": ("people", "people", "id_number"),
+    "education": ("people", "compulsory_age_people", "id_number"),
+    "medical": ("people", "people", "id_number"),
+    "housing": ("household_heads", "household_heads", "householder_id_number"),
+    "water": ("villages", "villages", "village_code"),
+    "employment": ("people", "working_age_labour", "id_number"),
+    "social_assistance": ("people", None, "id_number"),
+}
+
+
+def feed_coverage(
+    feeds: Mapping[str, Any], months: Iterable[date], policy: Policy | None = None
+) -> list[dict]:
+    """Per built month and feed: the registered population on the feed's basis and the part of
+    it the delivery of that very month covers, and the same for the population the feed should
+    cover (education: members aged 6-15 at the month's end; employment: members aged 16-60 who
+    are skilled or ordinary labour; social assistance: none, so None)."""
+    policy = policy or Policy()
+    data = _Feeds(feeds, policy)
+    out: list[dict] = []
+    for month in sorted(set(months)):
+        hh_rows = data.snapshot("registry_households", month)
+        member_rows = data.snapshot("registry_members", month)
+        if hh_rows is None or member_rows is None:
+            continue
+        households = _latest_per(hh_rows, key=lambda r: r["household_id"], order=lambda r: 0)
+        people = {
+            pid: p
+            for pid, p in _latest_per(
+                member_rows, key=lambda r: r["id_number"], order=lambda r: 0
+            ).items()
+            if p["household_id"] in households
+        }
+        end = month_end(month)
+        ages = {pid: age_on(birth_date(pid), end) for pid in people}
+        lo_edu, hi_edu = policy.compulsory_ages
+        lo_job, hi_job = policy.working_ages
+        populations: dict[str, set[str]] = {
+            "households": set(households),
+            "people": set(people),
+            "household_heads": {h["head_id_number"] for h in households.values()},
+            "villages": {h["village_code"] for h in households.values()},
+            "compulsory_age_people": {
+                pid for pid, age in ages.items() if age is not None and lo_edu <= age <= hi_edu
+            },
+            "working_age_labour": {
+                pid
+                for pid, age in ages.items()
+                if age is not None
+                and lo_job <= age <= hi_job
+                and people[pid]["labour_capacity"] in LABOUR_FORCE
+            },
+        }
+        for feed, (basis, target, field_name) in COVERAGE.items():
+            delivered = {str(r[field_name]) for r in data.by_snapshot.get(feed, {}).get(month, [])}
+            row = {
+                "month": month,
+                "feed": feed,
+                "coverage_basis": basis,
+                "registered": len(populations[basis]),
+                "covered": len(populations[basis] & delivered),
+                "target_population": target,
+                "target_registered": None,
+                "target_covered": None,
+            }
+            if target is not None:
+                row["target_registered"] = len(populations[target])
+                row["target_covered"] = len(populations[target] & delivered)
+            out.append(row)
+    return out

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import csv
 from decimal import Decimal
 
 import pytest
 
-from fangpin.policy.catalog import PolicyInvalid, Province, parse_rows, table, validate
+from fangpin.config import dbt_project_dir
+from fangpin.policy import catalog
+from fangpin.policy.catalog import (
+    RATES,
+    PolicyInvalid,
+    Province,
+    parse_rows,
+    table,
+    validate,
+)
 
 PROVINCE = Province({"140122": ("阳曲县", "1401"), "140123": ("娄烦县", "1401"),
                      "140221": ("阳高县", "1402")})
@@ -95,3 +105,20 @@ def test_parameters_out_of_range_are_rejected(changes: dict[str, str], message: 
 def test_an_unknown_policy_table_names_the_ones_there_are() -> None:
     with pytest.raises(PolicyInvalid, match="the tables are: key_counties, monitoring"):
         table("thresholds")
+
+
+def test_every_parameter_that_can_be_in_force_has_a_meaning_for_dim_policy() -> None:
+    """marts.dim_policy takes unit and meanings from policy_meanings.csv: a parameter the
+    bureau may import, a rate that has a weight, or an evaluation seed without a row there would
+    publish with no meaning (and fail dim_policy's not_null tests at the build)."""
+    seeds = dbt_project_dir() / "seeds"
+    with open(seeds / "policy_meanings.csv", encoding="utf-8", newline="") as f:
+        meanings = {r["parameter"]: r for r in csv.DictReader(f)}
+    with open(seeds / "evaluation_parameters.csv", encoding="utf-8", newline="") as f:
+        evaluation = {r["parameter"] for r in csv.DictReader(f)}
+    expected = (
+        set(catalog.PARAMETERS) | {f"score_weight_{rate}" for rate in RATES} | evaluation
+        | {"monitoring_threshold", "dibao_standard", "key_county_count"}
+    )
+    assert set(meanings) == expected
+    assert all(r["unit"] and r["meaning_en"] and r["meaning_zh"] for r in meanings.values())

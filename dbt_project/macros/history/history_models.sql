@@ -6,7 +6,7 @@
 {% macro history_models() -%}
     {{ return([
         'int_household_month', 'int_feed_linkage_month', 'int_orphan_member_month',
-        'int_feed_coverage_month', 'int_field_sample_draw', 'int_field_sample_head',
-        'int_doubt_point_month',
+        'int_feed_coverage_month', 'int_feed_target_month', 'int_field_sample_draw',
+        'int_field_sample_head', 'int_doubt_point_month',
     ]) }}
 {%- endmacro %}

@@ -20,9 +20,13 @@
 -- Coverage basis per feed: registry_households → registered households; registry_members and
 -- the person feeds (education, medical, employment, social_assistance) → registered people
 -- (non-orphan members); housing → registered household heads; water → villages with
--- registered households. A feed that did not arrive covers nobody: coverage 0. The registered
--- and covered counts of each month are computed once, when the month is built, by the
--- incremental int_feed_coverage_month; this mart only joins them to the deliveries.
+-- registered households. A feed that did not arrive covers nobody: coverage 0. Beside it, the
+-- coverage of the population the feed should cover (target_population, target_coverage:
+-- education members of compulsory-education age, employment working-age skilled or ordinary
+-- labour, the others their basis, social assistance none), int_feed_target_month's. The
+-- registered and covered counts of each month are computed once, when the month is built, by the
+-- incremental int_feed_coverage_month and int_feed_target_month; this mart only joins them to
+-- the deliveries.
 
 with
 
@@ -46,9 +50,19 @@ settings as (
 
 coverage as (
 
-    select month, feed, registered, covered
-    from {{ ref('int_feed_coverage_month') }}
-    where {{ in_built_or_published() }}
+    select
+        coverage.month,
+        coverage.feed,
+        coverage.registered,
+        coverage.covered,
+        targets.target_population,
+        targets.target_registered,
+        targets.target_covered
+    from {{ ref('int_feed_coverage_month') }} as coverage
+    left join {{ ref('int_feed_target_month') }} as targets
+        on targets.month = coverage.month
+        and targets.feed = coverage.feed
+    where {{ in_built_or_published('coverage.month') }}
 
 ),
 
@@ -124,7 +138,10 @@ feed_months as (
         deliveries.pending_rejection as last_rejection,
         snapshots_in_force.snapshot_month_in_force,
         coalesce(coverage.covered, 0) as covered,
-        coalesce(coverage.registered, 0) as registered
+        coalesce(coverage.registered, 0) as registered,
+        coverage.target_population,
+        coverage.target_registered,
+        coverage.target_covered
     from built_months
     cross join feeds
     cross join policy
@@ -157,6 +174,13 @@ measured as (
                 {{ var('rate_decimals') }}
             )
         end as coverage,
+        case
+            when target_registered > 0 then round(
+                cast(case when arrived then target_covered else 0 end as numeric)
+                / target_registered,
+                {{ var('rate_decimals') }}
+            )
+        end as target_coverage,
         row_number() over (partition by feed order by month) as month_index
     from feed_months
 
@@ -185,6 +209,13 @@ final as (
         measured.registered,
         case when measured.arrived then measured.covered else 0 end as covered,
         measured.coverage,
+        measured.target_population,
+        measured.target_registered,
+        case
+            when measured.target_population is not null
+                then case when measured.arrived then measured.target_covered else 0 end
+        end as target_covered,
+        measured.target_coverage,
         previous.month as previous_month,
         measured.coverage - previous.coverage as coverage_change,
         measured.rows_loaded - previous.rows_loaded as rows_loaded_change,

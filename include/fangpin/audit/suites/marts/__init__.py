@@ -10,6 +10,7 @@ from __future__ import annotations
 from fangpin.audit.checks import SuiteSpec
 from fangpin.audit.suites.marts import (
     dim_county,
+    dim_policy,
     fct_household_month,
     fct_problem,
     mart_county_scorecard,
@@ -24,6 +25,7 @@ def suites() -> tuple[SuiteSpec, ...]:
     """Every mart's suite, in audit order."""
     return (
         dim_county.SUITE,
+        dim_policy.SUITE,
         fct_household_month.SUITE,
         mart_county_scorecard.SUITE,
         fct_problem.SUITE,

@@ -19,6 +19,16 @@ CHECKS = (
     in_set("feed", FEEDS),
     unique(("month", "feed"), "feed_month_unique", BLOCKING, "one row per feed and month"),
     between("coverage_in_0_1", "coverage", BLOCKING, "coverage is a share", 0, 1),
+    between(
+        "target_coverage_in_0_1", "target_coverage", BLOCKING,
+        "coverage of the population the feed should cover is a share", 0, 1,
+    ),
+    unexpected_rows(
+        "target_covered_within_target", BLOCKING,
+        "a feed covers no more of its target population than there is",
+        "select month, feed, target_registered, target_covered from batch_rows "
+        "where target_covered > target_registered",
+    ),
     unexpected_rows(
         "rows_not_negative", BLOCKING, "row counts are ≥ 0",
         "select month, feed from batch_rows where rows_loaded < 0 or rows_quarantined < 0",
