@@ -345,19 +345,22 @@ def test_feed_reporting_of_every_published_month_is_the_marts(
     printed: Printed, rendered: dict
 ) -> None:
     rows = sql(printed.url, """
-        select month, feed, rows_loaded, rows_quarantined, coverage
+        select month, feed, rows_loaded, rows_quarantined, coverage, target_coverage
         from marts.mart_feed_reporting where month <= %s
     """, (printed.month,))
     months = sorted({r[0] for r in rows})
     assert len(months) >= 2
     dom = rendered["dom"]
-    for month, feed, loaded, quarantined, coverage in rows:
+    for month, feed, loaded, quarantined, coverage, target in rows:
         row = re.search(rf'<tr data-feed="{feed}" data-month="{month:%Y-%m}">(.*?)</tr>', dom)
         assert row, (month, feed)
         cells = dict(re.findall(r'data-column="(\w+)">([^<]*)<', row.group(1)))
         assert cells["rows_loaded"] == f"{loaded:,}"
         assert cells["rows_quarantined"] == f"{quarantined:,}"
         assert cells["coverage"] == f"{float(coverage) * 100:.1f}%"
+        # Beside it, coverage of the population the feed should cover (none: "-").
+        assert cells["target_coverage"] == (
+            "-" if target is None else f"{float(target) * 100:.1f}%"), (month, feed)
     pdf = "\n".join(pdf_pages(printed.pdf))
     for month in months:
         assert f"{month:%Y-%m}" in pdf

@@ -111,6 +111,8 @@ FEED_COLUMNS: tuple[FeedColumn, ...] = (
     FeedColumn("rows_quarantined", "隔离行数", "Quarantined", "int"),
     FeedColumn("coverage_basis", "覆盖口径", "Coverage of", "basis"),
     FeedColumn("coverage", "覆盖率", "Coverage", "pct"),
+    FeedColumn("target_population", "目标人群", "Should cover", "basis"),
+    FeedColumn("target_coverage", "目标人群覆盖率", "Target coverage", "pct"),
 )
 
 

@@ -327,6 +327,8 @@ _BASIS = {
     "people": "人 registered people",
     "household_heads": "户主 household heads",
     "villages": "村 villages",
+    "compulsory_age_people": "义务教育适龄人口 members aged 6-15",
+    "working_age_labour": "劳动年龄劳动力 members 16-60 able to work",
 }
 
 
@@ -370,10 +372,13 @@ def _feed_table(feeds: Sequence[FeedLine], columns: Sequence[FeedColumn]) -> str
         '<p class="meta">Coverage (覆盖率) is the share of the month\'s registered population '
         "that the delivery covers, counted on the basis in the column beside it: registered "
         "households, registered people, household heads (housing) or villages with registered "
-        "households (water). The person feeds (education, medical, employment, social "
-        "assistance) are measured against all registered people, not only the people each "
-        "should cover (education: members aged 6-15), so a low figure there is not by itself a "
-        "failing feed. A feed that did not arrive covers nobody (0). On time: the files landed "
+        "households (water). The person feeds are measured there against all registered "
+        "people, so a low education or employment figure is not by itself a failing feed. "
+        "Target coverage (目标人群覆盖率) measures each feed against the population it should "
+        "cover: education the members of compulsory-education age, employment the working-age "
+        "members able to work, medical all members, housing the household heads, water the "
+        "villages (ages from marts.dim_policy). Social assistance has no such population (-). "
+        "A feed that did not arrive covers nobody (0). On time: the files landed "
         "by the due day of the following month.</p>"
     )
 
