@@ -91,7 +91,7 @@ def bench_load(url: str, rows: int = 1_000_000, sample_rows: int = 50_000) -> di
     ``url`` names the server (any database on it): the work happens in a scratch database,
     dropped at the end, so no warehouse is touched.
     """
-    from fangpin.warehouse.setup import ensure_warehouse
+    from fangpin.pipeline.setup import ensure_warehouse
 
     scratch = with_database(url, f"fangpin_bench_{uuid.uuid4().hex[:10]}")
     workdir = Path(tempfile.mkdtemp(prefix="fangpin-bench-"))

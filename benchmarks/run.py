@@ -1,6 +1,6 @@
 """``make bench``: one month, then a thirteenth month on top of twelve, per province size.
 
-The stages are the same functions the DAG's tasks call (``fangpin.monthly``), timed one by
+The stages are the same functions the DAG's tasks call (``fangpin.pipeline.monthly``), timed one by
 one, so the figures say where a month's time goes without Airflow's scheduling overhead in
 them (that overhead is fixed per run, and measured by the end-to-end test). Provinces are
 generated once and cached under ``.bench/``; every run gets a fresh database.
@@ -93,7 +93,7 @@ def province(size: int, months: list[date]) -> tuple[Path, float]:
 
 def _load_one(url: str, landing: Path, month: date, feed: str, run_id: str) -> tuple:
     """One feed's load in a worker process: (feed, seconds, result)."""
-    from fangpin import monthly
+    from fangpin.pipeline import monthly
 
     started = time.perf_counter()
     result = monthly.load(url, landing, month, feed, run_id)
@@ -104,7 +104,7 @@ def run_month(
     url: str, landing: Path, month: date, size: int, label: str, load_workers: int = 2
 ) -> MonthFigures:
     """Every stage of one month, timed."""
-    from fangpin import monthly
+    from fangpin.pipeline import monthly
 
     figures = MonthFigures(size, label, f"{month:%Y-%m}")
     run_id = f"bench-{uuid.uuid4().hex[:8]}"

@@ -6,7 +6,7 @@
 A rejected file does not fail its load task: the feed's delivery in force stays, the month is
 built from everything else, and the rejection is in the task log and on the run's note.
 
-Wiring only: the work is in ``fangpin.monthly``, imported inside the tasks so that parsing
+Wiring only: the work is in ``fangpin.pipeline.monthly``, imported inside the tasks so that parsing
 this file stays cheap. Scheduled on the 6th of each month (the day after feeds are due) for
 the month before; ``month`` and ``landing`` params override that for backfills and reruns.
 A manual run without ``month`` builds the latest month of the landing area that has a
@@ -67,7 +67,7 @@ def _fail(exc: BaseException) -> None:
 def _month_and_url() -> tuple:
     from pathlib import Path
 
-    from fangpin.orchestration.dag_support import LandingMissing, NoMonth, run_month
+    from fangpin.pipeline.dag_support import LandingMissing, NoMonth, run_month
     from fangpin.warehouse.connection import WarehouseNotConfigured, warehouse_url
 
     ctx = get_current_context()
@@ -88,7 +88,7 @@ def _no_retry(step, *args):  # noqa: ANN001, ANN202
     """
     from fangpin.errors import NotRetryable
     from fangpin.load import FeedRejected
-    from fangpin.orchestration.dag_support import BuildNotOurs
+    from fangpin.pipeline.dag_support import BuildNotOurs
     from fangpin.warehouse.pseudonym_key import PseudonymKeyError
 
     try:
@@ -99,7 +99,7 @@ def _no_retry(step, *args):  # noqa: ANN001, ANN202
 
 def _building(step, url: str, month, run_id: str, *, check_stamp: bool):  # noqa: ANN001, ANN202
     """Run a building step under the writer lock; audit/publish only on this run's build."""
-    from fangpin.orchestration.dag_support import check_build_is_ours
+    from fangpin.pipeline.dag_support import check_build_is_ours
     from fangpin.warehouse.writer_lock import writer_lock
 
     with writer_lock(url, f"fangpin_monthly {run_id} {month:%Y-%m}"):
@@ -122,12 +122,12 @@ def _report_rejection(line: str) -> None:
 @contextmanager
 def _stage(task_id: str) -> Iterator[dict]:
     """The task's work in a log group (Airflow's UI shows it collapsed: the libraries' lines),
-    then the stage's one line (``fangpin.orchestration.progress``): what the task did, in
+    then the stage's one line (``fangpin.pipeline.progress``): what the task did, in
     figures, the first line the task log shows open. ``fangpin run`` prints the same line
     from the task's XCom. The body puts ``month`` and ``result`` into the dict it gets."""
     import logging
 
-    from fangpin.orchestration.progress import task_line
+    from fangpin.pipeline.progress import task_line
 
     log = logging.getLogger("fangpin.stage")
     started = time.perf_counter()
@@ -211,8 +211,8 @@ def fangpin_monthly() -> None:
         """
         from pathlib import Path
 
-        from fangpin.monthly import check_registry
-        from fangpin.orchestration.dag_support import LandingMissing, check_landing, is_backfill
+        from fangpin.pipeline.dag_support import LandingMissing, check_landing, is_backfill
+        from fangpin.pipeline.monthly import check_registry
 
         try:
             landing = check_landing(Path(_landing()))
@@ -227,7 +227,7 @@ def fangpin_monthly() -> None:
                  retries=0)
     def wait_for_earlier_month() -> bool:
         """A backfill run builds after the run before it has finished (in order, one by one)."""
-        from fangpin.orchestration.dag_support import EarlierMonthFailed, earlier_month_verdict
+        from fangpin.pipeline.dag_support import EarlierMonthFailed, earlier_month_verdict
 
         ctx = get_current_context()
         try:
@@ -240,7 +240,7 @@ def fangpin_monthly() -> None:
     def prepare() -> list[str]:
         from pathlib import Path
 
-        from fangpin.monthly import prepare as prepare_month
+        from fangpin.pipeline.monthly import prepare as prepare_month
 
         with _stage("prepare") as done:
             month, url, run_id = _month_and_url()
@@ -257,7 +257,7 @@ def fangpin_monthly() -> None:
         """
         from pathlib import Path
 
-        from fangpin.monthly import load as load_feed
+        from fangpin.pipeline.monthly import load as load_feed
 
         with _stage("load") as done:
             month, url, run_id = _month_and_url()
@@ -270,8 +270,8 @@ def fangpin_monthly() -> None:
     @task(pool=BUILD_POOL, priority_weight=10, weight_rule="absolute",
           show_return_value_in_logs=False)
     def transform(_loaded: list[dict]) -> dict:
-        from fangpin.monthly import transform as build
-        from fangpin.orchestration.dag_support import stamp_build
+        from fangpin.pipeline.dag_support import stamp_build
+        from fangpin.pipeline.monthly import transform as build
 
         def build_and_stamp(url: str, month, run_id: str) -> dict:  # noqa: ANN001
             built = build(url, month, run_id)
@@ -287,7 +287,7 @@ def fangpin_monthly() -> None:
     @task(retries=0, pool=BUILD_POOL, priority_weight=20, weight_rule="absolute",
           show_return_value_in_logs=False)
     def audit() -> dict:
-        from fangpin.monthly import audit as audit_build
+        from fangpin.pipeline.monthly import audit as audit_build
 
         with _stage("audit") as done:
             month, url, run_id = _month_and_url()
@@ -298,7 +298,7 @@ def fangpin_monthly() -> None:
     @task(pool=BUILD_POOL, priority_weight=30, weight_rule="absolute", outlets=[MARTS],
           show_return_value_in_logs=False)
     def publish(_audit: dict) -> dict:
-        from fangpin.monthly import publish as publish_build
+        from fangpin.pipeline.monthly import publish as publish_build
 
         with _stage("publish") as done:
             month, url, run_id = _month_and_url()

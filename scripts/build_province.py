@@ -50,11 +50,11 @@ def build(url: str, root: Path, months: list[date], households: int, seed: int,
     from fangpin.audit import run_audit
     from fangpin.config import expectations_dir
     from fangpin.load import discover, load_feed_month
+    from fangpin.pipeline.setup import ensure_warehouse
     from fangpin.publish import publish
     from fangpin.synth import write_province
     from fangpin.transform.dbt import dbt_build
     from fangpin.warehouse.connection import ensure_database
-    from fangpin.warehouse.setup import ensure_warehouse
 
     landing, gx_dir = root / "landing", root / "gx"
     for folder in (landing, gx_dir):

@@ -58,7 +58,7 @@ def empty_db(server_url: str) -> Iterator[str]:
 @pytest.fixture
 def warehouse_db(server_url: str) -> Iterator[str]:
     """A new database with the warehouse set up (schemas, ops, raw tables, roles)."""
-    from fangpin.warehouse.setup import ensure_warehouse
+    from fangpin.pipeline.setup import ensure_warehouse
 
     url = _new_database(server_url, "fangpin_t")
     ensure_warehouse(url)
@@ -69,7 +69,7 @@ def warehouse_db(server_url: str) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def module_warehouse_db(server_url: str) -> Iterator[str]:
     """Like ``warehouse_db`` but shared by one test module (for slower builds)."""
-    from fangpin.warehouse.setup import ensure_warehouse
+    from fangpin.pipeline.setup import ensure_warehouse
 
     url = _new_database(server_url, "fangpin_m")
     ensure_warehouse(url)

@@ -10,10 +10,10 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fangpin.monthly import parse_month
+from fangpin.pipeline.monthly import parse_month
 
 if TYPE_CHECKING:
-    from fangpin.orchestration.console import Console
+    from fangpin.pipeline.console import Console
 
 
 def month_range(text: str) -> list[date]:
@@ -62,8 +62,8 @@ def cmd_warehouse(args: argparse.Namespace) -> int:
 
 
 def cmd_setup(_args: argparse.Namespace) -> int:
+    from fangpin.pipeline.setup import ensure_warehouse
     from fangpin.warehouse.connection import redacted, warehouse_url
-    from fangpin.warehouse.setup import ensure_warehouse
 
     url = warehouse_url()
     ensure_warehouse(url)
@@ -90,7 +90,7 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUSY, EXIT_REJECTED, EXIT_UNREACHABLE = 0
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from fangpin.orchestration.run_months import landing_months
+    from fangpin.pipeline.run_months import landing_months
 
     landing = Path(args.landing)
     found = landing_months(landing)
@@ -98,10 +98,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not months:
         print(f"no month folders (YYYY-MM) to run in {landing}", file=sys.stderr)
         return EXIT_USAGE
-    from fangpin.orchestration.console import run_console
+    from fangpin.pipeline.console import run_console
 
     # The libraries' lines (Airflow's task runner, dbt, Great Expectations, warnings) go to
-    # the run's log file; the terminal gets the stage lines (fangpin.orchestration.console).
+    # the run's log file; the terminal gets the stage lines (fangpin.pipeline.console).
     with run_console(verbose=args.verbose) as console:
         try:
             return _run(console, landing, args.months, None if args.wait else 0, args.strict)
@@ -115,8 +115,8 @@ def _run(
     wait_seconds: float | None, strict: bool,
 ) -> int:
     """``fangpin run`` with every way it can stop turned into one line and an exit code."""
-    from fangpin.orchestration.plan import PlanError
-    from fangpin.orchestration.run_months import MonthFailed, one_line, run_landing
+    from fangpin.pipeline.plan import PlanError
+    from fangpin.pipeline.run_months import MonthFailed, one_line, run_landing
     from fangpin.warehouse.writer_lock import WarehouseBusy
 
     def stopped(message: str, code: int) -> int:
@@ -156,7 +156,7 @@ def _run(
 
 
 def _where() -> str:
-    from fangpin.monthly import current_stage
+    from fangpin.pipeline.monthly import current_stage
 
     current = current_stage()
     return f"{current[0]:%Y-%m}, stage {current[1]}: " if current else ""
@@ -217,7 +217,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 
 def cmd_status(_args: argparse.Namespace) -> int:
-    from fangpin.audit import status
+    from fangpin.pipeline.status import status
     from fangpin.warehouse.connection import warehouse_url
 
     print(status(warehouse_url()))
@@ -255,11 +255,13 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_policy(args: argparse.Namespace) -> int:
     """The bureau's policy tables: list, show, export and import (validated whole)."""
+    from fangpin.pipeline.setup import ensure_seeds
     from fangpin.policy import TABLES, PolicyInvalid, store
     from fangpin.warehouse.connection import connect, warehouse_url
 
     url = warehouse_url()
     try:
+        ensure_seeds(url)  # the shipped defaults and the counties, before any month was built
         if args.action == "import":
             source = store.import_policy(url, args.name, Path(args.file))
             print(f"{args.name}: {source.describe()}; in force from the next build of a month")
@@ -272,7 +274,6 @@ def cmd_policy(args: argparse.Namespace) -> int:
             source = store.reset_policy(url, args.name)
             print(f"{args.name}: {source.describe()}; in force from the next build of a month")
             return 0
-        store.ensure_seeds(url)
         with connect(url) as conn:
             if args.action == "list":
                 for name, table in TABLES.items():
@@ -308,9 +309,9 @@ def cmd_airflow(args: argparse.Namespace) -> int:
 
 def cmd_login(args: argparse.Namespace) -> int:
     """A login in a reader role; its password goes to a 0600 file, never to the terminal."""
+    from fangpin.pipeline.setup import ensure_warehouse
     from fangpin.warehouse.connection import warehouse_url
     from fangpin.warehouse.logins import create_login
-    from fangpin.warehouse.setup import ensure_warehouse
 
     url = warehouse_url()
     ensure_warehouse(url)

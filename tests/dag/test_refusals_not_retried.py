@@ -25,7 +25,7 @@ def _dag_module():  # noqa: ANN202
 def test_a_refusal_fails_the_task_without_retries(refusal: str) -> None:
     from airflow.sdk.exceptions import AirflowFailException
 
-    from fangpin.monthly import StageFailed
+    from fangpin.pipeline.monthly import StageFailed
     from fangpin.publish import PublishRefused
 
     error = PublishRefused("2021-03: publish refused: x") if refusal == "publish" else (

@@ -99,8 +99,8 @@ def test_a_cluster_made_before_the_lock_is_locked_on_start_and_keeps_its_data(cl
 
 
 def test_an_evaluator_login_made_as_the_guide_says_needs_its_password(cluster) -> None:
+    from fangpin.pipeline.setup import ensure_warehouse
     from fangpin.warehouse.logins import create_login
-    from fangpin.warehouse.setup import ensure_warehouse
 
     url = cluster.start()
     ensure_warehouse(url)

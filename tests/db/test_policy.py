@@ -15,8 +15,8 @@ import pytest
 from oracle import province as P
 
 from fangpin.cli import main
+from fangpin.pipeline.setup import ensure_seeds
 from fangpin.policy import PolicyInvalid, export_policy, import_policy, in_force, read_rows
-from fangpin.policy.store import ensure_seeds
 from fangpin.transform.dbt import dbt_build
 
 # dbt loads the seeds (the module fixture) and builds a month (make test-fast skips it).
@@ -125,6 +125,7 @@ def test_imports_take_effect_at_the_next_build_of_a_month(
     monkeypatch.setenv("DBT_LOG_PATH", str(tmp_path / "logs"))
     with psycopg.connect(warehouse_db) as conn:
         P.insert_raw(conn, P.FEEDS)
+    ensure_seeds(warehouse_db)  # what `fangpin policy` does first
     k1, k2, k3, _k4 = P.KEY_COUNTIES
     # 2020 and 2022 are set, 2021 is not: April 2021 uses 2020's list (the latest year set)
     import_policy(warehouse_db, "key_counties", write(

@@ -16,10 +16,10 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from fangpin.pipeline.setup import ensure_warehouse
 from fangpin.transform.dbt import dbt_build, run_dbt
 from fangpin.warehouse import pseudonym_key as pk
 from fangpin.warehouse.connection import dbt_env, with_pseudonym_key
-from fangpin.warehouse.setup import ensure_warehouse
 
 #: The development key that shipped as the default before the warehouse had its own.
 OLD_DEVELOPMENT_KEY = "fangpin-development-key-not-for-production"
@@ -123,7 +123,7 @@ def test_the_old_development_key_is_no_longer_a_default(no_configured_key: None)
 def test_a_worker_with_another_key_fails_every_stage_before_it_writes_a_row(
     fresh_warehouse: str, tmp_path: Path, monkeypatch
 ) -> None:
-    from fangpin import monthly
+    from fangpin.pipeline import monthly
     from fangpin.synth import write_province
 
     landing = tmp_path / "landing"

@@ -14,10 +14,10 @@ import pytest
 from audit_province import FEB, MAR, build_marts, build_province, pass_audit, snapshot
 from psycopg import sql
 
-from fangpin.audit import status
+from fangpin.pipeline.setup import ensure_warehouse
+from fangpin.pipeline.status import status
 from fangpin.publish import PublishError, PublishRefused, publish, refuse, rollback
 from fangpin.warehouse.roles import MART_READERS, ROLES
-from fangpin.warehouse.setup import ensure_warehouse
 
 
 @pytest.fixture

@@ -1,9 +1,9 @@
 """A rejected file at the load step: the month goes on, and says which delivery stays in force.
 
-Real loads (``fangpin.monthly.load``, the DAG's load step) of a small generated province into a
-fresh warehouse; the files are spoilt the way FEEDS.md "File format" describes (a required
-column missing). The month's build from the delivery in force is checked end to end in
-tests/e2e/test_rejected_files.py.
+Real loads (``fangpin.pipeline.monthly.load``, the DAG's load step) of a small generated
+province into a fresh warehouse; the files are spoilt the way FEEDS.md "File format"
+describes (a required column missing). The month's build from the delivery in force is
+checked end to end in tests/e2e/test_rejected_files.py.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import psycopg
 import pytest
 
 from fangpin.load.rejections import standing
-from fangpin.monthly import StageFailed, load
+from fangpin.pipeline.monthly import StageFailed, load
 
 JAN, FEB, APR = date(2021, 1, 1), date(2021, 2, 1), date(2021, 4, 1)
 

@@ -1,4 +1,4 @@
-"""What a run does first and how it decides which months to build (fangpin.orchestration).
+"""What a run does first and how it decides which months to build (fangpin.pipeline).
 
 Database tests: the dead runs' leftovers cleared, a stage waiting for the writer lock, the
 plan of months over a hand-made landing area and load history, the status of a delivery.
@@ -15,10 +15,10 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from fangpin.audit import status
-from fangpin.monthly import stage
-from fangpin.orchestration.housekeeping import clear_dead_runs
-from fangpin.orchestration.plan import PlanError, plan_months
+from fangpin.pipeline.housekeeping import clear_dead_runs
+from fangpin.pipeline.monthly import stage
+from fangpin.pipeline.plan import PlanError, plan_months
+from fangpin.pipeline.status import status
 from fangpin.warehouse.writer_lock import writer_lock
 
 JAN, FEB, MAR = date(2021, 1, 1), date(2021, 2, 1), date(2021, 3, 1)

@@ -220,7 +220,7 @@ def make_deployment(
     server_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Callable[..., Deployment]]:
     """Build deployments for a module; all of them are torn down at its end."""
-    from fangpin.warehouse.setup import ensure_warehouse
+    from fangpin.pipeline.setup import ensure_warehouse
 
     made: list[Deployment] = []
 

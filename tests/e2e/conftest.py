@@ -61,11 +61,11 @@ def evaluation_province(
     from fangpin.audit import run_audit
     from fangpin.config import expectations_dir
     from fangpin.load import discover, load_feed_month
+    from fangpin.pipeline.setup import ensure_warehouse
     from fangpin.publish import publish
     from fangpin.synth import write_province
     from fangpin.transform.dbt import dbt_build
     from fangpin.warehouse.connection import drop_database, ensure_database, with_database
-    from fangpin.warehouse.setup import ensure_warehouse
 
     keep = os.environ.get("FANGPIN_E2E_KEEP")
     root = Path(keep) if keep else tmp_path_factory.mktemp("evaluation")

@@ -366,7 +366,7 @@ def test_a_login_member_of_two_field_teams_sees_both_cities(
 def test_setting_the_warehouse_up_again_keeps_the_grants(
     url: str, two_cities: tuple[str, str]
 ) -> None:
-    from fangpin.warehouse.setup import ensure_warehouse
+    from fangpin.pipeline.setup import ensure_warehouse
 
     before = query(url, f"select count(*) as n from marts.{CONTACT}",
                    role=f"field_team_{two_cities[0]}")[0]["n"]

@@ -216,10 +216,10 @@ def test_control_a_build_forced_onto_a_known_key_gives_every_head_away(
     server_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from fangpin.load import discover, load_feed_month
+    from fangpin.pipeline.setup import ensure_warehouse
     from fangpin.synth import write_province
     from fangpin.transform.dbt import run_dbt
     from fangpin.warehouse.connection import drop_database, ensure_database, with_database
-    from fangpin.warehouse.setup import ensure_warehouse
 
     known = secrets.token_urlsafe(32)  # known to the attacker: in the list it tries
     monkeypatch.setenv("FANGPIN_PSEUDONYM_KEY", known)

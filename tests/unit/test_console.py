@@ -14,7 +14,7 @@ from pathlib import Path
 _CHILD = """
 import logging, subprocess, sys, warnings
 from pathlib import Path
-from fangpin.orchestration.console import run_console
+from fangpin.pipeline.console import run_console
 
 logging.basicConfig(level=logging.INFO)
 with run_console(verbose={verbose}, folder=Path(sys.argv[1])) as console:

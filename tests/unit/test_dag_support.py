@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from fangpin.orchestration.dag_support import LandingMissing, NoMonth, check_landing, run_month
+from fangpin.pipeline.dag_support import LandingMissing, NoMonth, check_landing, run_month
 
 
 def _registry(landing: Path, month: str) -> None:
@@ -38,7 +38,7 @@ def test_the_month_param_then_the_schedule_then_the_latest_registry(tmp_path: Pa
 def test_a_backfill_month_waits_for_the_month_before_and_stops_after_its_failure() -> None:
     from types import SimpleNamespace as Run
 
-    from fangpin.orchestration.dag_support import EarlierMonthFailed, earlier_month_verdict
+    from fangpin.pipeline.dag_support import EarlierMonthFailed, earlier_month_verdict
 
     now = datetime(2026, 12, 2, 21, tzinfo=UTC)
     backfill = Run(run_type="backfill", start_date=now)
@@ -59,7 +59,7 @@ def test_the_verdict_reads_the_task_sdks_own_enums() -> None:
 
     from airflow.sdk.api.datamodels._generated import DagRunState, DagRunType
 
-    from fangpin.orchestration.dag_support import earlier_month_verdict
+    from fangpin.pipeline.dag_support import earlier_month_verdict
 
     this = Run(run_type=DagRunType.BACKFILL, start_date=datetime(2026, 12, 2, tzinfo=UTC))
     assert earlier_month_verdict(this, Run(state=DagRunState.RUNNING, run_id="a")) == "wait"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from fangpin.orchestration.progress import (
+from fangpin.pipeline.progress import (
     TaskRecord,
     audit_text,
     duration,

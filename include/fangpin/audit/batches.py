@@ -17,7 +17,7 @@ scan and every check after it reads only the month.
 The schema holds id numbers and names copied from raw and staging: it is created at the
 start of an audit, granted to nobody, and dropped when the audit ends, whatever its outcome.
 An audit killed half way cannot drop it, so every run also drops it when it starts
-(``fangpin.orchestration.housekeeping``).
+(``fangpin.pipeline.housekeeping``).
 Audits of one warehouse never overlap (the DAG runs one month at a time); an advisory lock
 makes that explicit for anything else that audits.
 """

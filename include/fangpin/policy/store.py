@@ -8,6 +8,10 @@ An import is validated whole (``catalog``), then replaces ``policy.<name>`` and 
 in ``ops.policy_import`` in one transaction, under the warehouse's exclusive writer lock, so a
 build running meanwhile finishes on the old table and the next build of a month uses the new
 one. A rejected import changes nothing and is recorded too, with its error.
+
+The shipped seeds must be in the warehouse first (``fangpin.pipeline.setup.ensure_seeds``, which
+``fangpin policy`` calls: it runs ``dbt seed``, a layer above this one); without them
+:func:`in_force` says so (``PolicyInvalid``).
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from fangpin.policy.catalog import TABLES, PolicyInvalid, PolicyTable, Province, parse_rows
+from fangpin.policy.catalog import PolicyInvalid, PolicyTable, Province, parse_rows
 from fangpin.policy.catalog import table as policy_table
 from fangpin.policy.catalog import validate as validate_rows
 from fangpin.warehouse.connection import connect, one_row
@@ -56,26 +60,6 @@ class InForce:
 def _exists(conn: psycopg.Connection, schema: str, name: str) -> bool:
     row = one_row(conn.execute("select to_regclass(%s) is not null", (f"{schema}.{name}",)))
     return bool(row[0])
-
-
-def ensure_seeds(url: str) -> None:
-    """Load the shipped seeds into the warehouse if a policy table or the counties are missing.
-
-    ``fangpin policy`` may run before any month was built; the defaults it shows and the
-    counties it validates against are the warehouse's, so dbt loads them first.
-    """
-    from fangpin.warehouse.setup import ensure_warehouse
-
-    ensure_warehouse(url)
-    with connect(url) as conn:
-        missing = [n for n in (*TABLES, "shanxi_counties") if not _exists(conn, "seeds", n)]
-    if missing:
-        from fangpin.transform.dbt import run_dbt
-        from fangpin.warehouse.writer_lock import writer_lock
-
-        log.info("loading the shipped seeds (missing: %s)", ", ".join(missing))
-        with writer_lock(url, "fangpin policy: dbt seed", wait_seconds=LOCK_WAIT_SECONDS):
-            run_dbt(url, ["seed"])
 
 
 def in_force(conn: psycopg.Connection, name: str) -> InForce:
@@ -143,7 +127,6 @@ def province(conn: psycopg.Connection) -> Province:
 
 def export_policy(url: str, name: str, path: Path) -> InForce:
     """Write the table in force as CSV (UTF-8, the same columns an import takes)."""
-    ensure_seeds(url)
     with connect(url) as conn:
         source, rows = read_rows(conn, name)
     buffer = io.StringIO()
@@ -182,7 +165,6 @@ def import_policy(url: str, name: str, path: Path) -> InForce:
     if not path.is_file():
         raise PolicyInvalid(f"{name}: no such file {path}")
     checksum = hashlib.sha256(path.read_bytes()).hexdigest()
-    ensure_seeds(url)
     try:
         rows = parse_file(policy, path)
         with connect(url) as conn:
@@ -208,7 +190,6 @@ def reset_policy(url: str, name: str) -> InForce:
     from fangpin.warehouse.writer_lock import writer_lock
 
     policy = policy_table(name)
-    ensure_seeds(url)
     with (
         writer_lock(url, f"fangpin policy reset {policy.name}", wait_seconds=LOCK_WAIT_SECONDS),
         connect(url) as conn,

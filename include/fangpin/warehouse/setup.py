@@ -1,17 +1,20 @@
-"""Bring a database up to what Fangpin needs: schemas, ops tables, raw tables, roles.
+"""Bring a database up to what the warehouse layer owns: schemas, ops tables, the key, roles.
 
-Idempotent by design: ``fangpin run`` calls it on every run, so an empty database sets itself
-up and an existing one is left as it is (apart from additions).
+Idempotent by design: ``fangpin run`` sets up on every run, so an empty database sets itself
+up and an existing one is left as it is (apart from additions). The raw tables belong to the
+load layer (generated from the feed contracts), which sits above this one: the whole setup is
+``fangpin.pipeline.setup.ensure_warehouse``, which adds them inside :func:`setting_up`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import resources
 
 import psycopg
 from psycopg import sql
 
-from fangpin.load.raw_tables import ensure_raw_tables
 from fangpin.warehouse.connection import connect, ensure_database
 from fangpin.warehouse.pseudonym_key import ensure_fingerprint
 from fangpin.warehouse.roles import ensure_roles
@@ -26,21 +29,22 @@ def sql_files() -> list[str]:
     return [f.read_text(encoding="utf-8") for f in sorted(files, key=lambda f: f.name)]
 
 
-def ensure_warehouse(url: str) -> None:
-    """Create the database if needed, then apply every DDL file and the raw tables.
+@contextmanager
+def setting_up(url: str) -> Iterator[psycopg.Connection]:
+    """Create the database if needed and apply every DDL file; the caller adds its tables.
 
-    The pseudonym key is recorded (and generated when none is configured) at the first setup:
-    ``fangpin.warehouse.pseudonym_key``.
-
-    The raw tables are generated from the feed contracts (``fangpin.load.raw_tables``), not
-    kept in a SQL file, so the loader and the tables cannot drift apart.
+    One transaction under the setup lock: the connection yielded is that transaction, so the
+    layers above create their tables (the raw tables) in it. After the caller's block come
+    the pseudonym key (recorded, and generated when none is configured, at the first setup:
+    ``fangpin.warehouse.pseudonym_key``) and the roles, last because their grants cover
+    every table of raw and ops.
     """
     ensure_database(url)
     with connect(url) as conn:
         conn.execute("select pg_advisory_xact_lock(%s)", (_SETUP_LOCK,))
         for ddl in sql_files():
             conn.execute(ddl)
-        ensure_raw_tables(conn)
+        yield conn
         ensure_fingerprint(conn)
         ensure_roles(conn)
         _tune_database(conn)

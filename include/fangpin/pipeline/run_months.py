@@ -29,7 +29,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from fangpin.orchestration import airflow_env, progress
+from fangpin.orchestration import airflow_env
+from fangpin.pipeline import progress
 from fangpin.warehouse.connection import connect
 
 log = logging.getLogger(__name__)
@@ -104,7 +105,7 @@ class MonthFailed(RuntimeError):
 
 def landing_months(landing: Path) -> list[date]:
     """Months present in the landing area (folders named YYYY-MM), in order."""
-    from fangpin.monthly import parse_month
+    from fangpin.pipeline.monthly import parse_month
 
     months = []
     for child in landing.iterdir() if landing.exists() else []:
@@ -138,9 +139,9 @@ def run_landing(
     ``wait_seconds`` for the locks: 0 stops at once when another writer holds the warehouse
     (:class:`~fangpin.warehouse.writer_lock.WarehouseBusy`), ``None`` waits as long as it takes.
     """
-    from fangpin.orchestration.housekeeping import clear_dead_runs
-    from fangpin.orchestration.plan import SKIP, plan_months
-    from fangpin.warehouse.setup import ensure_warehouse
+    from fangpin.pipeline.housekeeping import clear_dead_runs
+    from fangpin.pipeline.plan import SKIP, plan_months
+    from fangpin.pipeline.setup import ensure_warehouse
     from fangpin.warehouse.writer_lock import run_lock, writer_lock
 
     ensure_warehouse(warehouse)
@@ -169,7 +170,7 @@ def run_months(
     directly it runs exactly ``months``. Each month says its stages, its total, its rejected
     files and the time left (``say``: the terminal of ``fangpin run``).
     """
-    from fangpin.warehouse.setup import ensure_warehouse
+    from fangpin.pipeline.setup import ensure_warehouse
 
     started = time.perf_counter()
     ensure_warehouse(warehouse)

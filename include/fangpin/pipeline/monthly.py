@@ -135,8 +135,8 @@ def run_stage(url: str, run_id: str, month: date, name: str, step: Callable[[], 
 
 def prepare(url: str, landing: Path, month: date, run_id: str) -> list[str]:
     """Set the warehouse up if it is new and list the feeds that arrived for the month."""
-    from fangpin.orchestration.housekeeping import clear_dead_runs
-    from fangpin.warehouse.setup import ensure_warehouse
+    from fangpin.pipeline.housekeeping import clear_dead_runs
+    from fangpin.pipeline.setup import ensure_warehouse
     from fangpin.warehouse.writer_lock import writer_lock
 
     ensure_warehouse(url)
@@ -178,7 +178,7 @@ def check_registry(url: str, landing: Path, month: date, run_id: str, wait: bool
     if registry_arrived(landing, month):
         return True
     if not wait:
-        from fangpin.warehouse.setup import ensure_warehouse
+        from fangpin.pipeline.setup import ensure_warehouse
 
         ensure_warehouse(url)
 

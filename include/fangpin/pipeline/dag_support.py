@@ -50,8 +50,8 @@ def check_landing(landing: Path) -> Path:
 
 def latest_registry_month(landing: Path) -> date | None:
     """The latest month folder of ``landing`` whose registry has arrived, if any."""
-    from fangpin.monthly import registry_arrived
-    from fangpin.orchestration.run_months import landing_months
+    from fangpin.pipeline.monthly import registry_arrived
+    from fangpin.pipeline.run_months import landing_months
 
     with_registry = [m for m in landing_months(landing) if registry_arrived(landing, m)]
     return with_registry[-1] if with_registry else None
@@ -63,7 +63,7 @@ def run_month(param: str | None, logical_date: datetime | None, landing: Path) -
     Scheduled and backfill runs have a logical date (the month before it); a manual run has
     none and takes the latest month with a registry in ``landing``.
     """
-    from fangpin.monthly import parse_month, previous_month
+    from fangpin.pipeline.monthly import parse_month, previous_month
 
     if param:
         return parse_month(param)

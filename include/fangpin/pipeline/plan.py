@@ -33,7 +33,7 @@ from pathlib import Path
 
 import psycopg
 
-from fangpin.orchestration.housekeeping import query
+from fangpin.pipeline.housekeeping import query
 
 BUILD, REBUILD, SKIP = "build", "rebuild", "skip"
 
@@ -61,7 +61,7 @@ class _Published:
 
 def plan_months(url: str, landing: Path, selected: list[date] | None) -> list[MonthPlan]:
     """The months to build, in order, with the skipped ones and every reason."""
-    from fangpin.orchestration.run_months import landing_months
+    from fangpin.pipeline.run_months import landing_months
 
     in_landing = landing_months(landing)
     published = _published(url)

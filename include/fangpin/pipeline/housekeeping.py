@@ -11,7 +11,7 @@ stays is what it committed before it died:
   running.
 
 Call :func:`clear_dead_runs` holding the writer lock exclusively: then no live stage is open
-(each stage holds the lock for as long as it is open, see ``fangpin.monthly.stage``) and no
+(each stage holds the lock for as long as it is open, see ``fangpin.pipeline.monthly.stage``) and no
 live audit owns ``audit_batch``.
 """
 
@@ -26,8 +26,8 @@ log = logging.getLogger(__name__)
 
 
 def query(name: str) -> str:
-    """A SQL file of ``fangpin.orchestration.sql``."""
-    return (resources.files("fangpin.orchestration.sql") / f"{name}.sql").read_text("utf-8")
+    """A SQL file of ``fangpin.pipeline.sql``."""
+    return (resources.files("fangpin.pipeline.sql") / f"{name}.sql").read_text("utf-8")
 
 
 def clear_dead_runs(url: str, noticed_by: str) -> list[str]:

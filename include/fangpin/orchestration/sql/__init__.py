@@ -1,1 +1,0 @@
-"""SQL of the orchestration (read with :func:`fangpin.orchestration.housekeeping.query`)."""

@@ -1,0 +1,1 @@
+"""SQL of the pipeline (read with :func:`fangpin.pipeline.housekeeping.query`)."""
