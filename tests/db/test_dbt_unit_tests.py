@@ -30,6 +30,8 @@ pytestmark = pytest.mark.slow
 MONTH = date(2021, 1, 1)
 REGISTRY = ("registry_households", "registry_members")
 UNIT_TESTS = ("test", "--select", "test_type:unit")
+#: The unit tests of the household-month model only.
+HOUSEHOLD_UNIT_TESTS = ("test", "--select", "test_type:unit,int_household_month")
 
 
 def declared_unit_tests(project: Path) -> dict[str, str]:
@@ -110,7 +112,7 @@ def test_a_broken_threshold_fails_its_unit_test(
     monkeypatch.setenv("DBT_LOG_PATH", str(tmp_path / "logs"))
 
     with pytest.raises(DbtFailed, match="household_income_and_medical_burden_at_their_thresholds"):
-        run_dbt(unit_warehouse, ["test", "--select", "test_type:unit,int_household_month"], month=MONTH)
+        run_dbt(unit_warehouse, list(HOUSEHOLD_UNIT_TESTS), month=MONTH)
 
     results = unit_test_results(tmp_path / "target")
     assert results["household_income_and_medical_burden_at_their_thresholds"] == "fail"
