@@ -1,5 +1,10 @@
 {{ config(incremental_predicates=history_predicates()) }}
 
+{#- signals_to_check lists the signals in their declared order, INCOME_LOW first. -#}
+{%- set signals = fangpin_domain().signals %}
+{%- set signals_to_check = (signals | selectattr('code', 'equalto', 'INCOME_LOW') | list)
+    + (signals | rejectattr('code', 'equalto', 'INCOME_LOW') | list) %}
+
 -- The field-verification draw (实地核查抽样), before any names are attached: per key county and
 -- built month, `sample_size` households (policy_parameters). Every missed identification is in
 -- it up to half the sample (sample_size / 2, rounded down); when there are more, the half is
@@ -161,19 +166,9 @@ final as (
         facts.relapse_after_elimination,
         nullif(concat_ws(
             ';',
-            case when facts.sig_income_low then 'INCOME_LOW' end,
-            case when facts.sig_edu_dropout then 'EDU_DROPOUT' end,
-            case when facts.sig_edu_unverified then 'EDU_UNVERIFIED' end,
-            case when facts.sig_med_uninsured then 'MED_UNINSURED' end,
-            case when facts.sig_med_unverified then 'MED_UNVERIFIED' end,
-            case when facts.sig_med_burden then 'MED_BURDEN' end,
-            case when facts.sig_house_unsafe then 'HOUSE_UNSAFE' end,
-            case when facts.sig_house_unverified then 'HOUSE_UNVERIFIED' end,
-            case when facts.sig_water_unsafe then 'WATER_UNSAFE' end,
-            case when facts.sig_water_unverified then 'WATER_UNVERIFIED' end,
-            case when facts.sig_disaster then 'DISASTER' end,
-            case when facts.sig_job_none then 'JOB_NONE' end,
-            case when facts.sig_safety_net_gap then 'SAFETY_NET_GAP' end
+            {%- for signal in signals_to_check %}
+            case when facts.{{ signal.column }} then '{{ signal.code }}' end{{ ',' if not loop.last }}
+            {%- endfor %}
         ), '') as signals_to_check
     from drawn
     inner join facts
