@@ -124,8 +124,17 @@ SIGNALS: tuple[Signal, ...] = (
     Signal("SAFETY_NET_GAP", "兜底保障缺口", "social_assistance", monitor=True, problem=True),
 )
 SIGNAL_COLUMNS: tuple[str, ...] = tuple(s.column for s in SIGNALS)
-#: The signals that make a household one to monitor (``should_monitor``).
-MONITOR_SIGNALS: tuple[Signal, ...] = tuple(s for s in SIGNALS if s.monitor)
+
+
+def income_first(signals: tuple[Signal, ...]) -> tuple[Signal, ...]:
+    """``signals`` with INCOME_LOW first, the order in which RULES.md lists should_monitor's
+    signals and the field sample its signals to check (dbt: ``signals_income_first()``)."""
+    return (tuple(s for s in signals if s.code == "INCOME_LOW")
+            + tuple(s for s in signals if s.code != "INCOME_LOW"))
+
+
+#: The signals that make a household one to monitor (``should_monitor``), INCOME_LOW first.
+MONITOR_SIGNALS: tuple[Signal, ...] = income_first(tuple(s for s in SIGNALS if s.monitor))
 #: The signals that open a problem of the ledger (fct_problem), in their declared order.
 PROBLEM_CODES: tuple[str, ...] = tuple(s.code for s in SIGNALS if s.problem)
 

@@ -1,10 +1,5 @@
 {{ config(incremental_predicates=history_predicates()) }}
 
-{#- signals_to_check lists the signals in their declared order, INCOME_LOW first. -#}
-{%- set signals = fangpin_domain().signals %}
-{%- set signals_to_check = (signals | selectattr('code', 'equalto', 'INCOME_LOW') | list)
-    + (signals | rejectattr('code', 'equalto', 'INCOME_LOW') | list) %}
-
 -- The field-verification draw (实地核查抽样), before any names are attached: per key county and
 -- built month, `sample_size` households (policy_parameters). Every missed identification is in
 -- it up to half the sample (sample_size / 2, rounded down); when there are more, the half is
@@ -166,7 +161,7 @@ final as (
         facts.relapse_after_elimination,
         nullif(concat_ws(
             ';',
-            {%- for signal in signals_to_check %}
+            {%- for signal in signals_income_first() %}
             case when facts.{{ signal.column }} then '{{ signal.code }}' end{{ ',' if not loop.last }}
             {%- endfor %}
         ), '') as signals_to_check

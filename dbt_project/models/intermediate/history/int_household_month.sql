@@ -169,7 +169,7 @@ guarantees as (
         not ({{ breaking | map(attribute='column') | join(' or ') }}) as {{ guarantee.column }},  -- noqa: LT01, LT06
         {%- endfor %}
         (
-            {{ domain_columns('signals', 'monitor') | join('\n            or ') }}
+            {{ signals_income_first() | selectattr('monitor') | map(attribute='column') | join('\n            or ') }}
         ) as should_monitor
     from signals
 
