@@ -13,6 +13,7 @@ import pytest
 from fangpin.domain import codes, months
 from fangpin.domain.__main__ import main as domain_main
 from fangpin.domain.dbt import MACRO_PATH, macro_in_sync, render_macro
+from fangpin.feeds.dbt import MACRO_PATH as FEED_COLUMNS_PATH
 
 ROOT = Path(__file__).resolve().parents[2]
 RULES = (ROOT / "docs" / "contract" / "RULES.md").read_text(encoding="utf-8")
@@ -37,9 +38,9 @@ def test_the_generated_dbt_macro_is_in_sync_with_the_declaration():
 
 
 def test_a_changed_declaration_makes_the_check_fail(tmp_path, monkeypatch):
-    target = tmp_path / MACRO_PATH
-    target.parent.mkdir(parents=True)
-    shutil.copy(ROOT / MACRO_PATH, target)
+    for relative in (MACRO_PATH, FEED_COLUMNS_PATH):
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / relative, tmp_path / relative)
     assert domain_main(["--check", "--root", str(tmp_path)]) == 0
     monkeypatch.setattr(codes, "DOUBT_POINTS", (*codes.DOUBT_POINTS,
                                                 codes.DoubtPoint("NEW_POINT", "新疑点")))
@@ -47,6 +48,20 @@ def test_a_changed_declaration_makes_the_check_fail(tmp_path, monkeypatch):
     assert domain_main(["--check", "--root", str(tmp_path)]) == 1
     assert domain_main(["--write", "--root", str(tmp_path)]) == 0
     assert domain_main(["--check", "--root", str(tmp_path)]) == 0
+
+
+def test_a_new_contract_column_makes_the_feed_columns_stale(tmp_path, monkeypatch):
+    from fangpin.feeds import contracts, dbt
+
+    for relative in (MACRO_PATH, FEED_COLUMNS_PATH):
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / relative, tmp_path / relative)
+    water = contracts.FEEDS["water"]
+    extra = contracts.Column("pipe_km", "管网长度", contracts.Kind.AMOUNT)
+    monkeypatch.setitem(contracts.FEEDS, "water", contracts.Feed(
+        water.name, water.title, (*water.columns, extra)))
+    assert "{'name': 'pipe_km', 'type': 'numeric(14, 2)'}" in dbt.render_macro()
+    assert domain_main(["--check", "--root", str(tmp_path)]) == 1
 
 
 def test_every_signal_of_the_contract_is_declared_with_its_chinese_label():

@@ -1,7 +1,8 @@
 """The domain declaration rendered for dbt: the macro ``fangpin_domain()``.
 
 Why generated: dbt cannot import Python, and the domain must be named once. The macro file
-``dbt_project/macros/domain/fangpin_domain.sql`` is written from ``fangpin.domain.codes`` by
+``dbt_project/macros/domain/fangpin_domain.sql`` is written from ``fangpin.domain.codes`` (and
+``macros/feeds/feed_columns.sql`` from the feed contracts, ``fangpin.feeds.dbt``) by
 ``python -m fangpin.domain --write``; ``--check`` (and tests/unit/test_domain.py) fails when
 the file on disk is not what the declaration renders. Python never reads the file for its
 content, only compares it with what it would write.
@@ -9,6 +10,7 @@ content, only compares it with what it would write.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from fangpin.domain import codes
@@ -72,15 +74,34 @@ def render_macro() -> str:
     return "\n".join(lines)
 
 
-def write_macro(root: Path) -> Path:
-    """Write the macro under the checkout ``root``; returns its path."""
-    path = root / MACRO_PATH
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_macro(), encoding="utf-8")
-    return path
+def _renderers() -> dict[Path, Callable[[], str]]:
+    """Every generated dbt file and what renders it: the domain's and the feed contracts'."""
+    from fangpin.feeds import dbt as feeds_dbt  # the contracts build on the domain, not back
+
+    return {MACRO_PATH: render_macro, feeds_dbt.MACRO_PATH: feeds_dbt.render_macro}
+
+
+def write_macro(root: Path) -> list[Path]:
+    """Write the generated macros under the checkout ``root``; returns their paths."""
+    written = []
+    for relative, render in _renderers().items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(render(), encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def stale_macros(root: Path) -> list[Path]:
+    """The generated macros under ``root`` that are not what the declarations render."""
+    stale = []
+    for relative, render in _renderers().items():
+        path = root / relative
+        if not path.is_file() or path.read_text(encoding="utf-8") != render():
+            stale.append(relative)
+    return stale
 
 
 def macro_in_sync(root: Path) -> bool:
-    """Whether the macro under ``root`` is exactly what the declaration renders."""
-    path = root / MACRO_PATH
-    return path.is_file() and path.read_text(encoding="utf-8") == render_macro()
+    """Whether every generated macro under ``root`` is exactly what the declarations render."""
+    return not stale_macros(root)
