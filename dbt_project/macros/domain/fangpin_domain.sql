@@ -33,28 +33,8 @@
         {'code': 'INCOME_LOW', 'column': 'sig_income_low', 'feed': 'registry_households', 'guarantee': none, 'monitor': true, 'problem': false},
         {'code': 'SAFETY_NET_GAP', 'column': 'sig_safety_net_gap', 'feed': 'social_assistance', 'guarantee': none, 'monitor': true, 'problem': true},
     ],
-    'guarantees': [
-        {'name': 'education', 'column': 'education_ok'},
-        {'name': 'medical', 'column': 'medical_ok'},
-        {'name': 'housing', 'column': 'housing_ok'},
-        {'name': 'water', 'column': 'water_ok'},
-    ],
-    'doubt_points': [
-        {'code': 'ELIMINATED_TOO_SOON', 'column': 'dp_eliminated_too_soon'},
-        {'code': 'ELIMINATED_BELOW_LINE', 'column': 'dp_eliminated_below_line'},
-        {'code': 'AT_RISK_WITHOUT_CAUSE', 'column': 'dp_at_risk_without_cause'},
-        {'code': 'MONITORED_WITHOUT_DATE', 'column': 'dp_monitored_without_date'},
-        {'code': 'EMPLOYMENT_CAUSE_NO_LABOUR', 'column': 'dp_employment_cause_no_labour'},
-        {'code': 'TYPE_STATUS_MISMATCH', 'column': 'dp_type_status_mismatch'},
-    ],
-    'rates': [
-        {'name': 'education', 'column': 'education_rate'},
-        {'name': 'medical', 'column': 'medical_rate'},
-        {'name': 'housing', 'column': 'housing_rate'},
-        {'name': 'water', 'column': 'water_rate'},
-        {'name': 'employment', 'column': 'employment_rate'},
-        {'name': 'identification', 'column': 'identification_rate'},
-        {'name': 'rectification', 'column': 'rectification_rate'},
-    ],
+    'guarantees': [{'name': 'education', 'column': 'education_ok'}, {'name': 'medical', 'column': 'medical_ok'}, {'name': 'housing', 'column': 'housing_ok'}, {'name': 'water', 'column': 'water_ok'}],
+    'doubt_points': [{'code': 'ELIMINATED_TOO_SOON', 'column': 'dp_eliminated_too_soon'}, {'code': 'ELIMINATED_BELOW_LINE', 'column': 'dp_eliminated_below_line'}, {'code': 'AT_RISK_WITHOUT_CAUSE', 'column': 'dp_at_risk_without_cause'}, {'code': 'MONITORED_WITHOUT_DATE', 'column': 'dp_monitored_without_date'}, {'code': 'EMPLOYMENT_CAUSE_NO_LABOUR', 'column': 'dp_employment_cause_no_labour'}, {'code': 'TYPE_STATUS_MISMATCH', 'column': 'dp_type_status_mismatch'}],
+    'rates': [{'name': 'education', 'column': 'education_rate'}, {'name': 'medical', 'column': 'medical_rate'}, {'name': 'housing', 'column': 'housing_rate'}, {'name': 'water', 'column': 'water_rate'}, {'name': 'employment', 'column': 'employment_rate'}, {'name': 'identification', 'column': 'identification_rate'}, {'name': 'rectification', 'column': 'rectification_rate'}],
 }) }}
 {%- endmacro %}

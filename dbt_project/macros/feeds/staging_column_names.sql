@@ -4,8 +4,8 @@
 #}
 {% macro staging_column_names(feed) -%}
     {%- set names = ['snapshot_month'] -%}
-    {%- for column in feed_columns()[feed] -%}
-        {%- do names.append(staging_name(column.name)) -%}
+    {%- for name, type in feed_columns()[feed] -%}
+        {%- do names.append(staging_name(name)) -%}
     {%- endfor -%}
     {%- do names.extend(['load_id', 'source_file', 'source_line']) -%}
     {{ names | join(',\n        ') }}

@@ -7,9 +7,9 @@
 #}
 {% macro staging_columns(feed, expressions={}) -%}
     {%- set items = ['cast(_snapshot_month as date) as snapshot_month'] -%}
-    {%- for column in feed_columns()[feed] -%}
-        {%- set cast = 'cast(' ~ column.name ~ ' as ' ~ column.type ~ ')' -%}
-        {%- do items.append(expressions.get(column.name, cast) ~ ' as ' ~ staging_name(column.name)) -%}
+    {%- for name, type in feed_columns()[feed] -%}
+        {%- set cast = 'cast(' ~ name ~ ' as ' ~ type ~ ')' -%}
+        {%- do items.append(expressions.get(name, cast) ~ ' as ' ~ staging_name(name)) -%}
     {%- endfor -%}
     {%- do items.extend([
         'cast(_load_id as bigint) as load_id',

@@ -9,6 +9,7 @@ suites, the report, the oracle of the tests) reads these tuples instead of resta
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 
 @dataclass(frozen=True)
@@ -46,43 +47,43 @@ class Signal:
 
 
 @dataclass(frozen=True)
-class Guarantee:
+class Named:
+    """A name of the contract with its Chinese label, stored in a column named after it."""
+
+    name: str
+    chinese: str
+    #: How the column is named after the name: ``{}_ok`` → ``education_ok``.
+    COLUMN: ClassVar[str] = "{}"
+
+    @property
+    def column(self) -> str:
+        return self.COLUMN.format(self.name.lower())
+
+
+@dataclass(frozen=True)
+class Guarantee(Named):
     """One of the four guarantees (三保障和饮水安全): met when none of its signals is raised."""
 
-    name: str
-    chinese: str
-
-    @property
-    def column(self) -> str:
-        """``education_ok``."""
-        return f"{self.name}_ok"
+    COLUMN: ClassVar[str] = "{}_ok"
 
 
 @dataclass(frozen=True)
-class DoubtPoint:
-    """A registry doubt point (疑点)."""
+class DoubtPoint(Named):
+    """A registry doubt point (疑点): its code is its name, its column ``dp_<code>``."""
 
-    code: str
-    chinese: str
+    COLUMN: ClassVar[str] = "dp_{}"
 
     @property
-    def column(self) -> str:
-        """``dp_eliminated_too_soon``."""
-        return f"dp_{self.code.lower()}"
+    def code(self) -> str:
+        return self.name
 
 
 @dataclass(frozen=True)
-class Rate:
-    """One of the seven scored rates of the county scorecard: its name, English and Chinese."""
+class Rate(Named):
+    """One of the seven scored rates of the county scorecard, with its English label."""
 
-    name: str
-    english: str
-    chinese: str
-
-    @property
-    def column(self) -> str:
-        """``education_rate``."""
-        return f"{self.name}_rate"
+    english: str = ""
+    COLUMN: ClassVar[str] = "{}_rate"
 
 
 #: The eight feeds, in the order docs/contract/FEEDS.md lists them.
@@ -150,13 +151,13 @@ DOUBT_CODES: tuple[str, ...] = tuple(d.code for d in DOUBT_POINTS)
 
 #: The seven scored rates (docs/contract/RULES.md "County scorecard").
 RATES: tuple[Rate, ...] = (
-    Rate("education", "Education", "义务教育保障率"),
-    Rate("medical", "Medical", "参保率"),
-    Rate("housing", "Housing", "住房安全保障率"),
-    Rate("water", "Water", "饮水安全保障率"),
-    Rate("employment", "Employment", "务工就业率"),
-    Rate("identification", "Identification", "精准识别率"),
-    Rate("rectification", "Rectification", "问题整改率"),
+    Rate("education", "义务教育保障率", "Education"),
+    Rate("medical", "参保率", "Medical"),
+    Rate("housing", "住房安全保障率", "Housing"),
+    Rate("water", "饮水安全保障率", "Water"),
+    Rate("employment", "务工就业率", "Employment"),
+    Rate("identification", "精准识别率", "Identification"),
+    Rate("rectification", "问题整改率", "Rectification"),
 )
 RATE_NAMES: tuple[str, ...] = tuple(r.name for r in RATES)
 

@@ -52,6 +52,11 @@ def _block(name: str, items: list[dict[str, object]]) -> list[str]:
     return lines
 
 
+def _line(name: str, items: list[dict[str, object]]) -> list[str]:
+    """A short list on one line (the guarantees, doubt points, rates: a name and a column)."""
+    return [f"    '{name}': [{', '.join(_item(item) for item in items)}],"]
+
+
 def render_macro() -> str:
     """The text of ``fangpin_domain.sql`` for the current declaration."""
     lines = [_HEADER.rstrip("\n"), "{% macro fangpin_domain() -%}", "{{ return({"]
@@ -63,13 +68,13 @@ def render_macro() -> str:
          "monitor": s.monitor, "problem": s.problem}
         for s in codes.SIGNALS
     ])
-    lines += _block("guarantees", [
+    lines += _line("guarantees", [
         {"name": g.name, "column": g.column} for g in codes.GUARANTEES
     ])
-    lines += _block("doubt_points", [
+    lines += _line("doubt_points", [
         {"code": d.code, "column": d.column} for d in codes.DOUBT_POINTS
     ])
-    lines += _block("rates", [{"name": r.name, "column": r.column} for r in codes.RATES])
+    lines += _line("rates", [{"name": r.name, "column": r.column} for r in codes.RATES])
     lines += ["}) }}", "{%- endmacro %}", ""]
     return "\n".join(lines)
 
