@@ -37,7 +37,11 @@ $(STAMP): pyproject.toml uv.lock
 install: $(STAMP)
 
 # The GX suites under expectations/ from fangpin.audit.suites (commit the result; a test checks it).
-.PHONY: suites
+.PHONY: suites macros
+# The dbt macros generated from the domain and the feed contracts (tests fail when stale).
+macros: $(STAMP)
+	$(BIN)/python -m fangpin.transform.generated_macros --write
+
 suites: $(STAMP)
 	$(BIN)/python -m fangpin.audit.suites
 

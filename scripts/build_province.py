@@ -30,13 +30,9 @@ from pathlib import Path
 
 def months_of(spec: str) -> list[date]:
     """``2021-01..2021-03`` → the first days of those months, in order."""
-    first, _, last = spec.partition("..")
-    start, end = date.fromisoformat(f"{first}-01"), date.fromisoformat(f"{last or first}-01")
-    result = []
-    while start <= end:
-        result.append(start)
-        start = date(start.year + start.month // 12, start.month % 12 + 1, 1)
-    return result
+    from fangpin.domain.months import month_range
+
+    return month_range(spec)
 
 
 def build(url: str, root: Path, months: list[date], households: int, seed: int,

@@ -10,7 +10,8 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fangpin.pipeline.monthly import parse_month
+from fangpin.domain import months
+from fangpin.domain.months import parse_month
 
 if TYPE_CHECKING:
     from fangpin.pipeline.console import Console
@@ -18,16 +19,10 @@ if TYPE_CHECKING:
 
 def month_range(text: str) -> list[date]:
     """``2021-01..2021-12`` (or a single ``2021-03``) → the first days of those months."""
-    start_text, _, end_text = text.partition("..")
-    start = parse_month(start_text)
-    end = parse_month(end_text) if end_text else start
-    if end < start:
-        raise argparse.ArgumentTypeError(f"month range runs backwards: {text}")
-    months, current = [], start
-    while current <= end:
-        months.append(current)
-        current = date(current.year + current.month // 12, current.month % 12 + 1, 1)
-    return months
+    try:
+        return months.month_range(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
 def _month(text: str) -> date:

@@ -5,7 +5,8 @@ Given the clean feed records (the raw-layer contract: each feed's columns plus
 to evaluate, compute per household and month every ``sig_`` flag, the four guarantees,
 ``should_monitor``, ``missed_identification`` and ``relapse_after_elimination``, the registry
 doubt points, and the problem ledger. Written from the rule text, not from the SQL: nothing
-here is shared with ``dbt_project``.
+here is shared with ``dbt_project`` but the names of the feeds, signals and guarantees
+(``fangpin.domain.codes``); which signals open a problem is read here again from the rules.
 
 The readings of ambiguous rules are those of docs/RULES_READING.md.
 
@@ -29,22 +30,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-SIGNALS = (
-    "sig_edu_dropout",
-    "sig_edu_unverified",
-    "sig_med_uninsured",
-    "sig_med_unverified",
-    "sig_med_burden",
-    "sig_house_unsafe",
-    "sig_house_unverified",
-    "sig_water_unsafe",
-    "sig_water_unverified",
-    "sig_disaster",
-    "sig_job_none",
-    "sig_income_low",
-    "sig_safety_net_gap",
-)
-GUARANTEES = ("education_ok", "medical_ok", "housing_ok", "water_ok")
+from fangpin.domain import codes as domain
+
+SIGNALS = domain.SIGNAL_COLUMNS
+GUARANTEES = tuple(g.column for g in domain.GUARANTEES)
 DERIVED = ("should_monitor", "missed_identification", "relapse_after_elimination")
 FLAGS = SIGNALS + GUARANTEES + DERIVED
 PROBLEM_CODES = (
@@ -55,7 +44,7 @@ PROBLEM_CODES = (
     "DISASTER",
     "SAFETY_NET_GAP",
 )
-REGISTRY = ("registry_households", "registry_members")
+REGISTRY = domain.REGISTRY_FEEDS
 IN_SCHOOL = {"enrolled", "home_schooling", "suspended"}
 LABOUR_FORCE = {"skilled", "ordinary"}
 LABOUR_CAPACITY = {"skilled", "ordinary", "weak"}

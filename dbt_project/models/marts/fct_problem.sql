@@ -38,10 +38,7 @@ signals as (
     from history
     {{ unpivot_flags(
         'history',
-        [
-            'sig_edu_dropout', 'sig_med_uninsured', 'sig_house_unsafe', 'sig_water_unsafe',
-            'sig_disaster', 'sig_safety_net_gap'
-        ],
+        domain_columns('signals', 'problem'),
         'signal', value_name='is_present', prefix='sig_'
     ) }}
 

@@ -171,10 +171,7 @@ rate_values as (
     from rates
     {{ unpivot_flags(
         'rates',
-        [
-            'education_rate', 'medical_rate', 'housing_rate', 'water_rate',
-            'employment_rate', 'identification_rate', 'rectification_rate'
-        ],
+        domain_columns('rates'),
         'rate_value', code_name='rate', suffix='_rate', upper=false
     ) }}
 

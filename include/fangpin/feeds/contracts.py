@@ -15,6 +15,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from fangpin.domain import codes as domain
+
 
 class Kind(StrEnum):
     ID = "id"
@@ -383,7 +385,9 @@ FEEDS: dict[str, Feed] = {
     )
 }
 
-FEED_NAMES: tuple[str, ...] = tuple(FEEDS)
+FEED_NAMES: tuple[str, ...] = domain.FEED_NAMES
+if tuple(FEEDS) != FEED_NAMES:  # the domain names the feeds; each has its contract here
+    raise ValueError(f"feed contracts {tuple(FEEDS)} differ from fangpin.domain {FEED_NAMES}")
 
 
 def feed(name: str) -> Feed:

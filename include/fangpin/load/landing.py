@@ -23,12 +23,12 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from fangpin.domain.months import folder_month
 from fangpin.feeds import contracts
 
 log = logging.getLogger(__name__)
 
 DATA_SUFFIXES = (".csv", ".xlsx")
-_MONTH_FOLDER = re.compile(r"([0-9]{4})-([0-9]{2})")
 _MONTH_LIKE = re.compile(r"([0-9]{4})\s*[-_./年]?\s*([0-9]{1,2})\s*月?")
 _SUFFIX_HINTS = {
     ".xls": "an old Excel workbook: save it as .xlsx (Excel: Save As, Excel Workbook)",
@@ -62,10 +62,7 @@ class LandingEntry:
 
 def parse_month(name: str) -> date | None:
     """The month of a ``YYYY-MM`` folder name, or None."""
-    m = _MONTH_FOLDER.fullmatch(name)
-    if m and 1 <= int(m[2]) <= 12:
-        return date(int(m[1]), int(m[2]), 1)
-    return None
+    return folder_month(name)
 
 
 def month_hint(name: str) -> str:

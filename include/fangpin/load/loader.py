@@ -25,6 +25,7 @@ from typing import Any, NamedTuple, cast
 import psycopg
 from psycopg import sql
 
+from fangpin.domain.months import folder_name
 from fangpin.faults import fault_point
 from fangpin.feeds import contracts
 from fangpin.feeds.read import Faulty, FeedFile, FeedRejected, FileInfo, Lines, inspect_file
@@ -99,7 +100,7 @@ class FeedLoadResult:
 
 
 def month_folder(landing: Path | str, month: date) -> Path:
-    return Path(landing) / f"{month:%Y-%m}"
+    return Path(landing) / folder_name(month)
 
 
 def feed_files(folder: Path, landing: Path | None = None) -> list[Path]:

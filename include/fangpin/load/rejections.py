@@ -21,6 +21,7 @@ from datetime import date
 
 import psycopg
 
+from fangpin.domain.months import months_between
 from fangpin.warehouse.connection import connect, one_row
 
 REGISTRY_FEEDS = ("registry_households", "registry_members")
@@ -107,7 +108,7 @@ def snapshot_in_force(conn: psycopg.Connection, feed: str, month: date) -> InFor
     max_age = int(value) if value is not None else None
     if latest is None:
         return InForce(None, max_age, None)
-    age = (month.year - latest.year) * 12 + month.month - latest.month
+    age = months_between(latest, month)
     if age == 0:  # the month's own earlier delivery: in reach whatever the age limit
         return InForce(latest, max_age, latest)
     if max_age is None:

@@ -63,7 +63,7 @@ def run_month(param: str | None, logical_date: datetime | None, landing: Path) -
     Scheduled and backfill runs have a logical date (the month before it); a manual run has
     none and takes the latest month with a registry in ``landing``.
     """
-    from fangpin.pipeline.monthly import parse_month, previous_month
+    from fangpin.domain.months import parse_month, previous_month
 
     if param:
         return parse_month(param)

@@ -16,7 +16,6 @@ process: inside ``fangpin run``, which holds it for all its months, the stages p
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
+from fangpin.domain.months import parse_month, previous_month
 from fangpin.errors import NotRetryable
 from fangpin.warehouse.connection import connect
 from fangpin.warehouse.pseudonym_key import ensure_key_matches
@@ -31,7 +31,6 @@ from fangpin.warehouse.pseudonym_key import ensure_key_matches
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-_MONTH = re.compile(r"^(\d{4})-(\d{2})(?:-01)?$")
 #: Stages that may run beside each other (under the shared writer lock).
 SHARED_STAGES = ("prepare", "wait_for_registry")
 #: The stage this process is in, for the one-line stop message when the warehouse itself fails.
@@ -51,22 +50,6 @@ def current_stage() -> tuple[date, str] | None:
     if not _current:
         return None
     return _current["month"], _current["stage"]  # type: ignore[return-value]
-
-
-def parse_month(text: str) -> date:
-    """``2021-03`` or ``2021-03-01`` → the month's first day."""
-    match = _MONTH.match(text.strip())
-    if not match:
-        raise ValueError(f"month must look like YYYY-MM, got {text!r}")
-    year, month = int(match.group(1)), int(match.group(2))
-    if not 1 <= month <= 12:
-        raise ValueError(f"month must look like YYYY-MM, got {text!r}")
-    return date(year, month, 1)
-
-
-def previous_month(day: date | datetime) -> date:
-    """The month a scheduled run on ``day`` processes: the one before it."""
-    return date(day.year - 1, 12, 1) if day.month == 1 else date(day.year, day.month - 1, 1)
 
 
 def resolve_month(param: str | None, logical_date: datetime | None) -> date:

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from fangpin.domain.months import next_month
 from fangpin.orchestration import airflow_env
 from fangpin.pipeline import progress
 from fangpin.warehouse.connection import connect
@@ -105,7 +106,7 @@ class MonthFailed(RuntimeError):
 
 def landing_months(landing: Path) -> list[date]:
     """Months present in the landing area (folders named YYYY-MM), in order."""
-    from fangpin.pipeline.monthly import parse_month
+    from fangpin.domain.months import parse_month
 
     months = []
     for child in landing.iterdir() if landing.exists() else []:
@@ -119,8 +120,8 @@ def landing_months(landing: Path) -> list[date]:
 
 def scheduled_logical_date(month: date) -> datetime:
     """The date the schedule would run ``month`` on: 03:00 on the 6th of the next month."""
-    year, nxt = (month.year + 1, 1) if month.month == 12 else (month.year, month.month + 1)
-    return datetime(year, nxt, 6, 3, 0, tzinfo=UTC)
+    nxt = next_month(month)
+    return datetime(nxt.year, nxt.month, 6, 3, 0, tzinfo=UTC)
 
 
 Say = Callable[[str], None]

@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import cast
 
+from fangpin.domain.codes import RATE_NAMES
+
 #: Years a year-keyed table may name: wide, but a typo like 20221 or 221 is caught.
 YEARS = range(2000, 2101)
-RATES = ("education", "medical", "housing", "water", "employment", "identification",
-         "rectification")
+RATES = RATE_NAMES
 
 
 class PolicyInvalid(ValueError):

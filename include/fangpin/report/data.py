@@ -14,17 +14,12 @@ from importlib import resources
 
 import psycopg
 
+from fangpin.domain import codes as domain
 from fangpin.warehouse.connection import one_row
 
 #: The seven scored rates (docs/contract/RULES.md "County scorecard"): column, English, Chinese.
-RATES: tuple[tuple[str, str, str], ...] = (
-    ("education_rate", "Education", "义务教育保障率"),
-    ("medical_rate", "Medical", "参保率"),
-    ("housing_rate", "Housing", "住房安全保障率"),
-    ("water_rate", "Water", "饮水安全保障率"),
-    ("employment_rate", "Employment", "务工就业率"),
-    ("identification_rate", "Identification", "精准识别率"),
-    ("rectification_rate", "Rectification", "问题整改率"),
+RATES: tuple[tuple[str, str, str], ...] = tuple(
+    (rate.column, rate.english, rate.chinese) for rate in domain.RATES
 )
 
 #: Evaluators expect the wrong-exit rate (错退率) below 2 % (docs/contract/RULES.md

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from fangpin.domain import codes as domain
+
 Enum = tuple[tuple[str, str], ...]
 
 HOUSEHOLD_TYPE: Enum = (("out_of_poverty", "脱贫户"), ("ordinary", "一般农户"))
@@ -192,7 +194,9 @@ FEEDS: dict[str, tuple[Column, ...]] = {
     ),
 }
 
-FEED_NAMES: tuple[str, ...] = tuple(FEEDS)
+FEED_NAMES: tuple[str, ...] = domain.FEED_NAMES
+if tuple(FEEDS) != FEED_NAMES:  # the domain names the feeds; the synth writes each of them
+    raise ValueError(f"synth feeds {tuple(FEEDS)} differ from fangpin.domain {FEED_NAMES}")
 
 #: Reason codes of rows the generator deliberately makes invalid (shared with the loader).
 REASON_CODES: tuple[str, ...] = (

@@ -14,6 +14,7 @@ import datetime as dt
 
 import numpy as np
 
+from fangpin.domain import months
 from fangpin.synth import fmt
 from fangpin.synth.population import (
     CHRONIC,
@@ -61,8 +62,7 @@ STAGE_START = np.array([3, 6, 12, 15, 15, 18])
 
 
 def month_end(d: dt.date) -> dt.date:
-    nxt = dt.date(d.year + d.month // 12, d.month % 12 + 1, 1)
-    return nxt - dt.timedelta(days=1)
+    return months.month_end(d)
 
 
 class State:

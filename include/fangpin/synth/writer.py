@@ -23,6 +23,7 @@ from typing import BinaryIO
 
 import numpy as np
 
+from fangpin.domain.months import next_month
 from fangpin.synth import contract as c
 from fangpin.synth import messy as m
 from fangpin.synth.tables import Frame
@@ -97,7 +98,7 @@ def delivery_plan(months: tuple[dt.date, ...], seed: int) -> dict[tuple[int, str
     plan: dict[tuple[int, str], dt.datetime] = {}
     late_any = False
     for mi, month in enumerate(months):
-        nxt = dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
+        nxt = next_month(month)
         registry_day = int(rng.integers(1, 4))
         registry_time = (int(rng.integers(8, 12)), int(rng.integers(0, 60)))
         for feed in c.FEED_NAMES:
@@ -413,8 +414,7 @@ class ProvinceWriter:
 
     @classmethod
     def _next_month(cls, key: str) -> dt.date:
-        d = cls._month_of(key)
-        return dt.date(d.year + d.month // 12, d.month % 12 + 1, 1)
+        return next_month(cls._month_of(key))
 
     @staticmethod
     def _write_xlsx(

@@ -25,11 +25,7 @@ doubt_points as (
     from history
     {{ unpivot_flags(
         'history',
-        [
-            'dp_eliminated_too_soon', 'dp_eliminated_below_line',
-            'dp_at_risk_without_cause', 'dp_monitored_without_date',
-            'dp_employment_cause_no_labour', 'dp_type_status_mismatch'
-        ],
+        domain_columns('doubt_points'),
         'doubt', value_name='is_raised', prefix='dp_'
     ) }}
 

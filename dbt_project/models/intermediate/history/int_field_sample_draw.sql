@@ -161,19 +161,9 @@ final as (
         facts.relapse_after_elimination,
         nullif(concat_ws(
             ';',
-            case when facts.sig_income_low then 'INCOME_LOW' end,
-            case when facts.sig_edu_dropout then 'EDU_DROPOUT' end,
-            case when facts.sig_edu_unverified then 'EDU_UNVERIFIED' end,
-            case when facts.sig_med_uninsured then 'MED_UNINSURED' end,
-            case when facts.sig_med_unverified then 'MED_UNVERIFIED' end,
-            case when facts.sig_med_burden then 'MED_BURDEN' end,
-            case when facts.sig_house_unsafe then 'HOUSE_UNSAFE' end,
-            case when facts.sig_house_unverified then 'HOUSE_UNVERIFIED' end,
-            case when facts.sig_water_unsafe then 'WATER_UNSAFE' end,
-            case when facts.sig_water_unverified then 'WATER_UNVERIFIED' end,
-            case when facts.sig_disaster then 'DISASTER' end,
-            case when facts.sig_job_none then 'JOB_NONE' end,
-            case when facts.sig_safety_net_gap then 'SAFETY_NET_GAP' end
+            {%- for signal in signals_income_first() %}
+            case when facts.{{ signal.column }} then '{{ signal.code }}' end{{ ',' if not loop.last }}
+            {%- endfor %}
         ), '') as signals_to_check
     from drawn
     inner join facts

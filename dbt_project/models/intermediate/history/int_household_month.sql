@@ -164,19 +164,12 @@ guarantees as (
 
     select
         *,
-        not (sig_edu_dropout or sig_edu_unverified) as education_ok,  -- noqa: LT01, LT06
-        not (sig_med_uninsured or sig_med_unverified) as medical_ok,  -- noqa: LT01, LT06
-        not (sig_house_unsafe or sig_house_unverified) as housing_ok,  -- noqa: LT01, LT06
-        not (sig_water_unsafe or sig_water_unverified) as water_ok,  -- noqa: LT01, LT06
+        {%- for guarantee in fangpin_domain().guarantees %}
+        {%- set breaking = fangpin_domain().signals | selectattr('guarantee', 'equalto', guarantee.name) %}
+        not ({{ breaking | map(attribute='column') | join(' or ') }}) as {{ guarantee.column }},  -- noqa: LT01, LT06
+        {%- endfor %}
         (
-            sig_income_low
-            or sig_edu_dropout
-            or sig_med_uninsured
-            or sig_med_burden
-            or sig_house_unsafe
-            or sig_water_unsafe
-            or sig_disaster
-            or sig_safety_net_gap
+            {{ signals_income_first() | selectattr('monitor') | map(attribute='column') | join('\n            or ') }}
         ) as should_monitor
     from signals
 
@@ -202,23 +195,9 @@ final as (
         eliminated_on,
         risk_causes,
         relocated,
-        sig_edu_dropout,
-        sig_edu_unverified,
-        sig_med_uninsured,
-        sig_med_unverified,
-        sig_med_burden,
-        sig_house_unsafe,
-        sig_house_unverified,
-        sig_water_unsafe,
-        sig_water_unverified,
-        sig_disaster,
-        sig_job_none,
-        sig_income_low,
-        sig_safety_net_gap,
-        education_ok,
-        medical_ok,
-        housing_ok,
-        water_ok,
+        {%- for column in domain_columns('signals') + domain_columns('guarantees') %}
+        {{ column }},
+        {%- endfor %}
         should_monitor,
         should_monitor and (monitoring_status is distinct from 'at_risk') as missed_identification,
         should_monitor and coalesce(monitoring_status = 'eliminated', false)

@@ -13,18 +13,7 @@ source as (
 renamed as (
 
     select
-        cast(_snapshot_month as date) as snapshot_month,
-        cast(id_number as text) as id_number,
-        cast(name as text) as person_name,
-        cast(school_code as text) as school_code,
-        cast(school_name as text) as school_name,
-        cast(stage as text) as stage,
-        cast(status as text) as status,
-        cast(status_date as date) as status_date,
-        cast(subsidy_yuan as numeric(14, 2)) as subsidy_yuan,
-        cast(_load_id as bigint) as load_id,
-        cast(_source_file as text) as source_file,
-        cast(_source_line as bigint) as source_line
+        {{ staging_columns('education') }}
     from source
 
 ),
@@ -44,18 +33,7 @@ ranked as (
 final as (
 
     select
-        snapshot_month,
-        id_number,
-        person_name,
-        school_code,
-        school_name,
-        stage,
-        status,
-        status_date,
-        subsidy_yuan,
-        load_id,
-        source_file,
-        source_line
+        {{ staging_column_names('education') }}
     from ranked
     where status_rank = 1
 

@@ -13,17 +13,7 @@ source as (
 renamed as (
 
     select
-        cast(_snapshot_month as date) as snapshot_month,
-        cast(village_code as text) as village_code,
-        cast(householder_id_number as text) as householder_id_number,
-        cast(appraisal_date as date) as appraisal_date,
-        cast(safety_grade as text) as safety_grade,
-        coalesce(cast(disaster_damaged as boolean), false) as disaster_damaged,
-        cast(rectification_status as text) as rectification_status,
-        cast(rectified_on as date) as rectified_on,
-        cast(_load_id as bigint) as load_id,
-        cast(_source_file as text) as source_file,
-        cast(_source_line as bigint) as source_line
+        {{ staging_columns('housing', {'disaster_damaged': 'coalesce(cast(disaster_damaged as boolean), false)'}) }}
     from source
 
 ),
@@ -43,17 +33,7 @@ ranked as (
 final as (
 
     select
-        snapshot_month,
-        village_code,
-        householder_id_number,
-        appraisal_date,
-        safety_grade,
-        disaster_damaged,
-        rectification_status,
-        rectified_on,
-        load_id,
-        source_file,
-        source_line
+        {{ staging_column_names('housing') }}
     from ranked
     where appraisal_rank = 1
 

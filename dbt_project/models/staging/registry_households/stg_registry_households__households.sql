@@ -13,22 +13,10 @@ source as (
 renamed as (
 
     select
-        cast(_snapshot_month as date) as snapshot_month,
-        {{ household_key("cast(household_id as text)") }} as household_id,
-        cast(county_code as text) as county_code,
-        cast(village_code as text) as village_code,
-        cast(head_id_number as text) as head_id_number,
-        cast(household_type as text) as household_type,
-        cast(monitoring_type as text) as monitoring_type,
-        cast(monitoring_status as text) as monitoring_status,
-        cast(identified_on as date) as identified_on,
-        cast(eliminated_on as date) as eliminated_on,
-        nullif(trim(cast(risk_causes as text)), '') as risk_causes,
-        cast(per_capita_net_income as numeric(14, 2)) as per_capita_net_income,
-        cast(relocated as boolean) as relocated,
-        cast(_load_id as bigint) as load_id,
-        cast(_source_file as text) as source_file,
-        cast(_source_line as bigint) as source_line
+        {{ staging_columns('registry_households', {
+            'household_id': household_key('cast(household_id as text)'),
+            'risk_causes': "nullif(trim(cast(risk_causes as text)), '')",
+        }) }}
     from source
 
 ),
@@ -48,22 +36,7 @@ ranked as (
 final as (
 
     select
-        snapshot_month,
-        household_id,
-        county_code,
-        village_code,
-        head_id_number,
-        household_type,
-        monitoring_type,
-        monitoring_status,
-        identified_on,
-        eliminated_on,
-        risk_causes,
-        per_capita_net_income,
-        relocated,
-        load_id,
-        source_file,
-        source_line
+        {{ staging_column_names('registry_households') }}
     from ranked
     where delivery_rank = 1
 

@@ -13,16 +13,7 @@ source as (
 renamed as (
 
     select
-        cast(_snapshot_month as date) as snapshot_month,
-        {{ household_key("cast(household_id as text)") }} as household_id,
-        cast(id_number as text) as id_number,
-        cast(name as text) as person_name,
-        cast(relation as text) as relation,
-        cast(labour_capacity as text) as labour_capacity,
-        cast(health as text) as health,
-        cast(_load_id as bigint) as load_id,
-        cast(_source_file as text) as source_file,
-        cast(_source_line as bigint) as source_line
+        {{ staging_columns('registry_members', {'household_id': household_key('cast(household_id as text)')}) }}
     from source
 
 ),

@@ -19,19 +19,13 @@ from fangpin.audit.checks import (
     unique,
 )
 from fangpin.audit.suites.marts.common import county_in_dim
+from fangpin.domain import codes as domain
+from fangpin.domain.codes import GUARANTEES, SIGNAL_COLUMNS, guarantee_signals
 from fangpin.feeds.contracts import FEEDS
 
-SIGNALS = (
-    "sig_edu_dropout", "sig_edu_unverified", "sig_med_uninsured", "sig_med_unverified",
-    "sig_med_burden", "sig_house_unsafe", "sig_house_unverified", "sig_water_unsafe",
-    "sig_water_unverified", "sig_disaster", "sig_job_none", "sig_income_low",
-    "sig_safety_net_gap",
-)
+SIGNALS = SIGNAL_COLUMNS
 #: docs/contract/RULES.md: should_monitor is any of these.
-MONITOR_SIGNALS = (
-    "sig_income_low", "sig_edu_dropout", "sig_med_uninsured", "sig_med_burden",
-    "sig_house_unsafe", "sig_water_unsafe", "sig_disaster", "sig_safety_net_gap",
-)
+MONITOR_SIGNALS = tuple(s.column for s in domain.MONITOR_SIGNALS)
 MASKED_ID_REGEX = r"^[0-9]{6}\*{8}[0-9]{3}[0-9X]$"
 
 
@@ -48,11 +42,21 @@ def _rule(name: str, flag: str, definition: str, text: str) -> Check:
 def _any(columns: Iterable[str]) -> str:
     return " or ".join(columns)
 
+
+def _guarantee_rule(name: str, column: str) -> Check:
+    """``education_ok`` is met when none of its signals (RULES.md "The four guarantees") is."""
+    signals = guarantee_signals(name)
+    return _rule(
+        f"{column}_rule", column, f"not ({_any(s.column for s in signals)})",
+        f"{name} is met without {' and '.join(s.code for s in signals)}",
+    )
+
+
 _HOUSEHOLDS = FEEDS["registry_households"]
 #: Every boolean of the fact: none may be null.
 FLAGS = (
     "should_monitor", "missed_identification", "relapse_after_elimination",
-    "education_ok", "medical_ok", "housing_ok", "water_ok", *SIGNALS,
+    *(g.column for g in GUARANTEES), *SIGNALS,
 )
 CHECKS = (
     row_count_at_least_one("the month being published is in the build"),
@@ -99,22 +103,7 @@ CHECKS = (
         "should_monitor and monitoring_status = 'eliminated'",
         "relapse after elimination = should_monitor and eliminated",
     ),
-    _rule(
-        "education_ok_rule", "education_ok", "not (sig_edu_dropout or sig_edu_unverified)",
-        "education is met without EDU_DROPOUT and EDU_UNVERIFIED",
-    ),
-    _rule(
-        "medical_ok_rule", "medical_ok", "not (sig_med_uninsured or sig_med_unverified)",
-        "medical is met without MED_UNINSURED and MED_UNVERIFIED",
-    ),
-    _rule(
-        "housing_ok_rule", "housing_ok", "not (sig_house_unsafe or sig_house_unverified)",
-        "housing is met without HOUSE_UNSAFE and HOUSE_UNVERIFIED",
-    ),
-    _rule(
-        "water_ok_rule", "water_ok", "not (sig_water_unsafe or sig_water_unverified)",
-        "water is met without WATER_UNSAFE and WATER_UNVERIFIED",
-    ),
+    *(_guarantee_rule(g.name, g.column) for g in GUARANTEES),
 )
 SUITE = SuiteSpec(
     name="marts.fct_household_month", layer="marts", table="fct_household_month",

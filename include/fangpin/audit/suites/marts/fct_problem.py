@@ -10,10 +10,8 @@ from fangpin.audit.checks import (
     unique,
 )
 from fangpin.audit.suites.marts.common import county_in_dim
+from fangpin.domain.codes import PROBLEM_CODES
 
-PROBLEM_CODES = (
-    "EDU_DROPOUT", "MED_UNINSURED", "HOUSE_UNSAFE", "WATER_UNSAFE", "DISASTER", "SAFETY_NET_GAP",
-)
 REQUIRED = ("household_id", "county_code", "code", "found_month", "outcome")
 CHECKS = (
     unexpected_rows(

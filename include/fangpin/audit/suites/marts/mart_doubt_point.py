@@ -12,12 +12,7 @@ from fangpin.audit.checks import (
     unique,
 )
 from fangpin.audit.suites.marts.common import FACTS_OF_BATCH
-
-DOUBT_CODES = (
-    "ELIMINATED_TOO_SOON", "ELIMINATED_BELOW_LINE", "AT_RISK_WITHOUT_CAUSE",
-    "MONITORED_WITHOUT_DATE", "EMPLOYMENT_CAUSE_NO_LABOUR", "TYPE_STATUS_MISMATCH",
-)
-
+from fangpin.domain.codes import DOUBT_CODES
 
 CHECKS = (
     in_set("code", DOUBT_CODES),
