@@ -58,7 +58,9 @@ def macro_in_sync(root: Path) -> bool:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Write the generated macro, or check it is in sync (exit 1 when not)."""
-    parser = argparse.ArgumentParser(prog="python -m fangpin.transform.generated_macros", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m fangpin.transform.generated_macros", description=__doc__
+    )
     action = parser.add_mutually_exclusive_group(required=True)
     action.add_argument("--write", action="store_true",
                         help=f"write {MACRO_PATH} and the feed columns")
