@@ -102,8 +102,8 @@ def digest_query(schema: str, table: str, columns: Sequence[str]) -> sql.Compose
 def digest(
     conn: psycopg.Connection, schema: str, table: str, excluded: Iterable[str]
 ) -> TableDigest:
-    """One side's digest of a table, without the run-specific columns."""
-    skip = set(excluded)
+    """One side's digest of a table, without the run-specific (and added/dropped) columns."""
+    skip = {c.lstrip("+-") for c in excluded}
     columns = [c for c in columns_of(conn, schema, table) if c not in skip]
     count, value = conn.execute(digest_query(schema, table, columns)).fetchone() or (0, "")
     return TableDigest(tuple(columns), int(count), str(value))
@@ -111,15 +111,25 @@ def digest(
 
 def compare(
     before_url: str, after_url: str, schema: str = "marts",
-    run_specific: frozenset[tuple[str, str]] = RUN_SPECIFIC,
+    run_specific: frozenset[tuple[str, str]] = RUN_SPECIFIC, common_columns: bool = False,
 ) -> list[Comparison]:
-    """Every relation of ``schema`` on either side, compared."""
+    """Every relation of ``schema`` on either side, compared.
+
+    ``common_columns``: a change that adds (or drops) columns on purpose is compared on the
+    columns both sides have; the others are named among those left out (``+col`` added,
+    ``-col`` dropped), so the rest of the table is still proved unchanged.
+    """
     with psycopg.connect(before_url) as before, psycopg.connect(after_url) as after:
         names = sorted(set(relations(before, schema)) | set(relations(after, schema)))
         have_before, have_after = set(relations(before, schema)), set(relations(after, schema))
         result = []
         for name in names:
             excluded = tuple(sorted(c for t, c in run_specific if t == name))
+            if common_columns and name in have_before and name in have_after:
+                cols_b = set(columns_of(before, schema, name))
+                cols_a = set(columns_of(after, schema, name))
+                excluded += tuple(sorted(f"+{c}" for c in cols_a - cols_b))
+                excluded += tuple(sorted(f"-{c}" for c in cols_b - cols_a))
             result.append(Comparison(
                 name,
                 digest(before, schema, name, excluded) if name in have_before else None,
@@ -132,7 +142,7 @@ def compare(
 def render(comparisons: Sequence[Comparison]) -> str:
     """A plain-text table: table, rows before/after, hash before/after, equal, left out."""
     header = ("table", "rows before", "rows after", "hash before", "hash after", "equal",
-              "run-specific columns left out")
+              "columns left out (run-specific, +added, -dropped)")
     lines = [header]
     for c in comparisons:
         lines.append((
@@ -157,8 +167,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("before_url", help="warehouse built with the code before")
     parser.add_argument("after_url", help="warehouse built with the code after")
     parser.add_argument("--schema", default="marts", help="schema to compare (default marts)")
+    parser.add_argument(
+        "--common-columns", action="store_true",
+        help="compare on the columns both sides have; name the added (+) and dropped (-) ones",
+    )
     args = parser.parse_args(argv)
-    comparisons = compare(args.before_url, args.after_url, args.schema)
+    comparisons = compare(args.before_url, args.after_url, args.schema,
+                          common_columns=args.common_columns)
     print(render(comparisons))
     different = [c.table for c in comparisons if not c.equal]
     if not comparisons:
