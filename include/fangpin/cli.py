@@ -76,7 +76,12 @@ def cmd_synth(args: argparse.Namespace) -> int:
         seed=args.seed,
         messy=args.messy,
     )
-    print(summary)
+    print(
+        f"synth: {summary.households:,} households, {summary.persons:,} people, months "
+        f"{summary.months[0]}..{summary.months[-1]}: {summary.files_written} files "
+        f"({summary.invalid_rows} invalid rows planted) in {summary.out}, "
+        f"the truth in {summary.truth} ({summary.seconds:.1f} s)"
+    )
     return 0
 
 
