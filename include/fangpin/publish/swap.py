@@ -242,14 +242,15 @@ def _why_not(conn: psycopg.Connection, month: date, run_id: str, build: str) -> 
         return f"audit {audit_run}: " + _blocking_failures(conn, audit_run, month)
     if oldest_audit_age >= newest_build_age:
         return f"the build changed after audit {audit_run}: audit it again"
-    dropped = _months_dropped(conn, build)
+    published, built = _months_of(conn, PUBLISHED), _months_of(conn, build)
+    dropped = _months_dropped(published, built)
     if dropped:
         return (
             "the build would remove published months from marts: "
             + ", ".join(f"{m:%Y-%m}" for m in dropped)
             + " (published months are only ever added or replaced)"
         )
-    unaudited = _months_added_unaudited(conn, build, month)
+    unaudited = _months_added_unaudited(conn, published, built, month)
     if unaudited:
         return (
             "the build holds months that are not published and have no passing audit: "
@@ -292,15 +293,17 @@ _LATEST_AUDIT = """
 """
 
 
-def _months_dropped(conn: psycopg.Connection, build: str) -> list[date]:
+def _months_dropped(published: list[date] | None, built: list[date] | None) -> list[date]:
     """Months ``marts`` holds that the build does not: a publish must never remove one."""
-    published, built = _months_of(conn, PUBLISHED), _months_of(conn, build)
     if published is None:
         return []
     return sorted(set(published) - set(built or []))
 
 
-def _months_added_unaudited(conn: psycopg.Connection, build: str, month: date) -> list[str]:
+def _months_added_unaudited(
+    conn: psycopg.Connection, published: list[date] | None, built: list[date] | None,
+    month: date,
+) -> list[str]:
     """Months other than ``month`` the build would add to ``marts`` without a passing audit.
 
     The audit checks the month being built; the history tables keep every earlier month's rows
@@ -309,8 +312,7 @@ def _months_added_unaudited(conn: psycopg.Connection, build: str, month: date) -
     would publish the refused rows. Each month the publish adds must therefore have passed its
     own latest audit attempt; one that did not is named with why.
     """
-    published = set(_months_of(conn, PUBLISHED) or [])
-    added = sorted(set(_months_of(conn, build) or []) - published - {month})
+    added = sorted(set(built or []) - set(published or []) - {month})
     found: list[str] = []
     for other in added:
         audit = conn.execute(_LATEST_AUDIT, (None, other, other, other, other)).fetchone()
