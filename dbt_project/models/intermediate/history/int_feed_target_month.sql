@@ -18,7 +18,7 @@
 -- Social assistance has no such population (it serves the households that need it): null.
 -- Covered counts the delivery of month M itself (snapshot_month = M), as int_feed_coverage_month.
 --
--- A history model of its own (macros/history.sql) rather than columns of
+-- A history model of its own (macros/history/history_models.sql) rather than columns of
 -- int_feed_coverage_month: a warehouse built before it gets every month it holds computed at its
 -- next build, the way a new history model is, instead of failing on a changed schema.
 
