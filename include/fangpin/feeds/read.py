@@ -112,6 +112,16 @@ def is_xlsx(path: Path) -> bool:
     return path.suffix.lower() == ".xlsx"
 
 
+def file_sha256(path: Path) -> str:
+    """A file's sha256, as ``inspect_file`` records it in ``FileInfo.sha256`` (the loader's
+    checksum): the landing's duplicate check and the run's plan compare files by it."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 def inspect_file(path: Path, decode: bool = True) -> FileInfo:
     """Hash a file and, for a CSV, settle its encoding by decoding every byte once.
 

@@ -15,7 +15,6 @@ landing area, never what a link points at.
 from __future__ import annotations
 
 import difflib
-import hashlib
 import logging
 import re
 from collections.abc import Iterable
@@ -25,6 +24,7 @@ from pathlib import Path
 
 from fangpin.domain.months import folder_month
 from fangpin.feeds import contracts
+from fangpin.feeds.read import file_sha256
 
 log = logging.getLogger(__name__)
 
@@ -231,21 +231,13 @@ def duplicate_entries(
     return keep, pairs, entries
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _duplicates_by_content(landing: Path, month: date, feed: str,
                            files: list[Path]) -> list[LandingEntry]:
     """Duplicates among ``files``, hashing only files whose size another file shares."""
     sizes: dict[int, int] = {}
     for path in files:
         sizes[path.stat().st_size] = sizes.get(path.stat().st_size, 0) + 1
-    candidates = [(p, _sha256(p)) for p in files if sizes[p.stat().st_size] > 1]
+    candidates = [(p, file_sha256(p)) for p in files if sizes[p.stat().st_size] > 1]
     return duplicate_entries(landing, month, feed, candidates)[2]
 
 

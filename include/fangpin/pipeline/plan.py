@@ -26,13 +26,13 @@ cannot be rebuilt; if one would have to be, the plan says so and nothing runs.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
 import psycopg
 
+from fangpin.feeds.read import file_sha256
 from fangpin.pipeline.housekeeping import query
 
 BUILD, REBUILD, SKIP = "build", "rebuild", "skip"
@@ -140,20 +140,11 @@ def _changed_feeds(month: date, landing: Path, deliveries: dict) -> list[str]:
         files = feed_files(month_folder(landing, month) / feed)
         if not files:
             continue  # nothing delivered now: what was loaded stays in force
-        sums = sorted(_sha256(p) for p in files)
+        sums = sorted(file_sha256(p) for p in files)
         current, _, rejected = deliveries.get((feed, month), ([], None, []))
         if sums != sorted(current) and not set(sums) <= set(rejected):
             changed.append(feed)
     return changed
-
-
-def _sha256(path: Path) -> str:
-    """The loader's checksum of a file (``fangpin.feeds.read.inspect_file``)."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _published(url: str) -> dict[date, _Published]:
