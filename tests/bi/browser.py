@@ -13,11 +13,12 @@ import base64
 import json
 import os
 import select
-import shutil
 import subprocess
 import time
 from pathlib import Path
 from typing import Any
+
+from fangpin.report.pdf import find_chromium  # one way to find the browser
 
 FLAGS = (
     "--headless",
@@ -36,10 +37,6 @@ FLAGS = (
 
 class BrowserError(RuntimeError):
     """Chromium did not start, answered with an error, or a wait ran out."""
-
-
-def find_chromium() -> str | None:
-    return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 class Browser:

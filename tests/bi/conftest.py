@@ -18,11 +18,12 @@ import pytest
 
 # The BI code (bi/fangpin_bi) is on the path by pyproject's pytest `pythonpath`; this folder's
 # browser driver as the folder of a conftest.py (pytest's default import mode), like faultkit.
-from browser import Browser, BrowserError, find_chromium
+from browser import Browser, BrowserError
 from fangpin_bi import warehouse
 from fangpin_bi.service import ADMIN, Service
 
 from fangpin.config import project_root
+from fangpin.report.pdf import find_chromium
 
 
 def _e2e_fixtures():  # type: ignore[no-untyped-def]
