@@ -75,38 +75,19 @@ parameters as (
 
 ),
 
-threshold_choices as (
+{% for choice, table in [('threshold', 'monitoring_thresholds'), ('dibao', 'dibao_standards')] %}
+{{ choice }}_choices as (
 
     select
         built_months.month,
-        monitoring_thresholds.yuan,
-        row_number() over (
-            partition by built_months.month
-            order by
-                monitoring_thresholds.year <= built_months.year desc,
-                abs(built_months.year - monitoring_thresholds.year)
-        ) as choice_rank
+        {{ table }}.yuan,
+        {{ year_choice_rank('built_months.month', 'built_months.year', table ~ '.year') }} as choice_rank
     from built_months
-    cross join monitoring_thresholds
+    cross join {{ table }}
 
 ),
 
-dibao_choices as (
-
-    select
-        built_months.month,
-        dibao_standards.yuan,
-        row_number() over (
-            partition by built_months.month
-            order by
-                dibao_standards.year <= built_months.year desc,
-                abs(built_months.year - dibao_standards.year)
-        ) as choice_rank
-    from built_months
-    cross join dibao_standards
-
-),
-
+{% endfor -%}
 final as (
 
     select
