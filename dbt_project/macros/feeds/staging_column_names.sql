@@ -4,13 +4,10 @@
   expression) adds computed columns after the contract columns, before the load metadata.
 #}
 {% macro staging_column_names(feed, derived={}) -%}
-    {%- set names = ['snapshot_month'] -%}
-    {%- for name, type in feed_columns()[feed] -%}
-        {%- do names.append(staging_name(name)) -%}
-    {%- endfor -%}
+    {%- set items = ['snapshot_month', feed_column_names(feed)] -%}
     {%- for name, expression in derived.items() -%}
-        {%- do names.append(expression ~ ' as ' ~ name) -%}
+        {%- do items.append(expression ~ ' as ' ~ name) -%}
     {%- endfor -%}
-    {%- do names.extend(['load_id', 'source_file', 'source_line']) -%}
-    {{ names | join(',\n        ') }}
+    {%- do items.extend(['load_id', 'source_file', 'source_line']) -%}
+    {{ items | join(',\n        ') }}
 {%- endmacro %}

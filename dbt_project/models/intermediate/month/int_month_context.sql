@@ -4,30 +4,10 @@
 -- uses the earliest (docs/RULES_READING.md).
 
 with
-
-feed_snapshots as (
-
-    select * from {{ ref('int_feed_snapshot_month') }}
-
-),
-
-policy_parameters as (
-
-    select * from {{ policy('policy_parameters') }}
-
-),
-
-monitoring_thresholds as (
-
-    select * from {{ policy('monitoring_thresholds') }}
-
-),
-
-dibao_standards as (
-
-    select * from {{ policy('dibao_standards') }}
-
-),
+{{ import_ctes({
+    'feed_snapshots': ref('int_feed_snapshot_month'), 'policy_parameters': policy('policy_parameters'),
+    'monitoring_thresholds': policy('monitoring_thresholds'), 'dibao_standards': policy('dibao_standards'),
+}) }}
 
 feed_presence as (
 
