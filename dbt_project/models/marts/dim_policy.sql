@@ -60,27 +60,19 @@ meanings as (
 
 -- Parameters of the tables keyed by year: one row per year set.
 year_keyed as (
-
+    {% for table, parameter in [
+        ('monitoring_thresholds', 'monitoring_threshold'), ('dibao_standards', 'dibao_standard'),
+    ] %}
     select
-        'monitoring_thresholds' as policy_table,
-        'monitoring_threshold' as parameter,
+        '{{ table }}' as policy_table,
+        '{{ parameter }}' as parameter,
         cast(year as integer) as set_for_year,
         cast(yuan as numeric) as value,
         cast(null as text) as unit
-    from {{ policy('monitoring_thresholds') }}
+    from {{ policy(table) }}
 
     union all
-
-    select
-        'dibao_standards' as policy_table,
-        'dibao_standard' as parameter,
-        cast(year as integer) as set_for_year,
-        cast(yuan as numeric) as value,
-        cast(null as text) as unit
-    from {{ policy('dibao_standards') }}
-
-    union all
-
+    {% endfor %}
     select
         'key_counties' as policy_table,
         'key_county_count' as parameter,
@@ -109,12 +101,8 @@ year_keyed_choices as (
         year_keyed.set_for_year,
         year_keyed.value,
         year_keyed.unit,
-        row_number() over (
-            partition by years.year, year_keyed.parameter
-            order by
-                year_keyed.set_for_year <= years.year desc,
-                abs(years.year - year_keyed.set_for_year)
-        ) as choice_rank
+        {{ year_choice_rank('years.year, year_keyed.parameter', 'years.year', 'year_keyed.set_for_year') }}
+            as choice_rank
     from years
     cross join year_keyed
 

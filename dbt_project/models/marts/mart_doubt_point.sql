@@ -2,25 +2,6 @@
 -- docs/contract/RULES.md, for every month built up to var('month'). None of them blocks a publish.
 -- Read from the incremental history int_doubt_point_month.
 
-with
-
-history as (
-
-    select * from {{ ref('int_doubt_point_month') }}
-    where {{ in_built_or_published() }}
-
-),
-
-final as (
-
-    select
-        month,
-        household_id,
-        county_code,
-        village_code,
-        code
-    from history
-
-)
-
-select * from final
+{{ published_history('int_doubt_point_month', [
+    'month', 'household_id', 'county_code', 'village_code', 'code',
+]) }}

@@ -2,30 +2,7 @@
 -- reach, and how many of its records link to the registered population, are unregistered, or
 -- (registry members) are orphans.
 
-with
-
-history as (
-
-    select * from {{ ref('int_feed_linkage_month') }}
-    where {{ in_built_or_published() }}
-
-),
-
-final as (
-
-    select
-        month,
-        feed,
-        snapshot_month,
-        latest_snapshot_month,
-        snapshot_age_months,
-        is_present,
-        records,
-        linked_records,
-        unregistered_records,
-        orphan_records
-    from history
-
-)
-
-select * from final
+{{ published_history('int_feed_linkage_month', [
+    'month', 'feed', 'snapshot_month', 'latest_snapshot_month', 'snapshot_age_months', 'is_present',
+    'records', 'linked_records', 'unregistered_records', 'orphan_records',
+]) }}

@@ -6,9 +6,7 @@ with
 
 policy as (
 
-    select cast(value as integer) as sample_size
-    from {{ policy('policy_parameters') }}
-    where parameter = 'sample_size'
+    {{ parameter_value(policy('policy_parameters'), 'sample_size', 'integer') }}
 
 ),
 

@@ -194,14 +194,19 @@ class ColumnRule:
 _TEXT_CELL = r'[^\s,"\\][^,"\\\t]*(?<!\s)'
 
 
+def _text_cell(col: Column) -> str:
+    """The regex of a text cell of ``col``: ``_TEXT_CELL``, at most ``max_length`` long."""
+    if col.max_length is None:
+        return _TEXT_CELL
+    return f"(?![^,]{{{int(col.max_length) + 1}}}){_TEXT_CELL}"
+
+
 def _cell_pattern(col: Column) -> str:
     """The regex group of one cell on the block path (see ``RowNormaliser._compile_block``)."""
     if col.kind is Kind.ID:  # an empty optional id is None: the block function checks it
         return "([0-9]{17}[0-9X])" if col.required else "([0-9]{17}[0-9X])?"
     if col.kind is Kind.TEXT:
-        body = _TEXT_CELL
-        if col.max_length is not None:
-            body = f"(?![^,]{{{int(col.max_length) + 1}}}){body}"
+        body = _text_cell(col)
     elif col.kind is Kind.AMOUNT:
         body = _AMOUNT_PATTERN
     else:  # cached kinds: any cell, the cache decides
@@ -238,9 +243,7 @@ def _canonical_cell(col: Column, counties: frozenset[str] | None = None) -> str 
     if col.kind is Kind.ID:
         return "[0-9]{17}[0-9X]" if col.required else None
     if col.kind is Kind.TEXT:
-        body = _TEXT_CELL
-        if col.max_length is not None:
-            body = f"(?![^,]{{{int(col.max_length) + 1}}}){body}"
+        body = _text_cell(col)
     elif col.kind is Kind.AMOUNT:
         body = _AMOUNT_PATTERN
     elif col.kind is Kind.ENUM:

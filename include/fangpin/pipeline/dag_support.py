@@ -95,20 +95,13 @@ def stamp_build(url: str, month: date, run_id: str) -> None:
 
 
 def build_stamp(url: str) -> dict:
+    """The stamp on the build schema ({} when none): read as the publish reads a schema's."""
     import psycopg
 
+    from fangpin.publish.swap import published_state
+
     with psycopg.connect(url) as conn:
-        row = conn.execute(
-            "select obj_description(oid, 'pg_namespace') from pg_namespace where nspname = %s",
-            (BUILD,),
-        ).fetchone()
-    if not row or not row[0]:
-        return {}
-    try:
-        stamp = json.loads(row[0])
-    except ValueError:
-        return {}
-    return stamp if isinstance(stamp, dict) else {}
+        return published_state(conn, BUILD)
 
 
 def check_build_is_ours(url: str, month: date, run_id: str) -> None:

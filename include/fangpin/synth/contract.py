@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from fangpin.domain import codes as domain
+from fangpin.feeds.normalise import REASONS
 
 Enum = tuple[tuple[str, str], ...]
 
@@ -198,18 +199,9 @@ FEED_NAMES: tuple[str, ...] = domain.FEED_NAMES
 if tuple(FEEDS) != FEED_NAMES:  # the domain names the feeds; the synth writes each of them
     raise ValueError(f"synth feeds {tuple(FEEDS)} differ from fangpin.domain {FEED_NAMES}")
 
-#: Reason codes of rows the generator deliberately makes invalid (shared with the loader).
-REASON_CODES: tuple[str, ...] = (
-    "id_number_invalid",
-    "amount_negative",
-    "amount_invalid",
-    "date_invalid",
-    "enum_invalid",
-    "county_unknown",
-    "village_invalid",
-    "bool_invalid",
-    "required_missing",
-)
+#: Reason codes of rows the generator deliberately makes invalid: the loader's quarantine
+#: reasons (``fangpin.feeds.normalise.REASONS``) up to ``required_missing``, in their order.
+REASON_CODES: tuple[str, ...] = REASONS[: REASONS.index("required_missing") + 1]
 
 
 def codes(enum: Enum) -> tuple[str, ...]:

@@ -1,7 +1,7 @@
 {{
     config(
         incremental_predicates=history_predicates(),
-        pre_hook=["set local enable_nestloop = off", "set local jit = off"]
+        pre_hook=hash_joins_only()
     )
 }}
 
@@ -40,14 +40,9 @@ feeds as (
     select feed, coverage_basis
     from (
         values
-            ('registry_households', 'households'),
-            ('registry_members', 'people'),
-            ('education', 'people'),
-            ('medical', 'people'),
-            ('housing', 'household_heads'),
-            ('water', 'villages'),
-            ('employment', 'people'),
-            ('social_assistance', 'people')
+            {%- for item in fangpin_feeds() %}
+            ('{{ item.feed }}', '{{ feed_population(item.feed).basis }}'){{ "," if not loop.last }}
+            {%- endfor %}
     ) as feed_list (feed, coverage_basis)
 
 ),
@@ -64,101 +59,39 @@ registered_people as (
 
 ),
 
-registered_heads as (
+{{ registered_heads_and_villages('households') }}
 
-    select distinct month, head_id_number
-    from households
-
-),
-
-registered_villages as (
-
-    select distinct month, village_code
-    from households
-
-),
-
+-- Per coverage basis of the feeds, the registered units of each month.
+{%- set units = [] %}
+{%- for item in fangpin_feeds() if feed_population(item.feed) not in units %}
+    {%- do units.append(feed_population(item.feed)) %}
+{%- endfor %}
 denominators as (
-
-    select month, 'households' as coverage_basis, count(*) as registered
-    from households
+    {% for unit in units %}
+    select month, '{{ unit.basis }}' as coverage_basis, count(*) as registered
+    from {{ unit.population }}
     group by month
-    union all
-    select month, 'people' as coverage_basis, count(*) as registered
-    from registered_people
-    group by month
-    union all
-    select month, 'household_heads' as coverage_basis, count(*) as registered
-    from registered_heads
-    group by month
-    union all
-    select month, 'villages' as coverage_basis, count(*) as registered
-    from registered_villages
-    group by month
-
-),
-
-covered as (
-
-    select
-        households.month,
-        'registry_households' as feed,
-        count(distinct households.household_id) as covered
-    from households
-    inner join {{ ref('stg_registry_households__households') }} as delivered
-        on delivered.snapshot_month = households.month
-        and delivered.household_id = households.household_id
-    where delivered.snapshot_month in ({{ run_months() }})
-    group by households.month
-
-    {%- for item in [
-        ('registry_members', 'stg_registry_members__members'),
-        ('education', 'stg_education__student_status'),
-        ('medical', 'stg_medical__enrolments'),
-        ('employment', 'stg_employment__jobs'),
-        ('social_assistance', 'stg_social_assistance__assistance'),
-    ] %}
-
-    union all
-
-    select
-        registered_people.month,
-        '{{ item[0] }}' as feed,
-        count(distinct registered_people.id_number) as covered
-    from registered_people
-    inner join {{ ref(item[1]) }} as delivered
-        on delivered.snapshot_month = registered_people.month
-        and delivered.id_number = registered_people.id_number
-    where delivered.snapshot_month in ({{ run_months() }})
-    group by registered_people.month
+    {{ "union all" if not loop.last }}
     {%- endfor %}
 
-    union all
+),
 
+-- Per feed, the registered units of its coverage basis that the month's snapshot has a record for.
+covered as (
+    {% for item in fangpin_feeds() %}
+    {%- set unit = feed_population(item.feed) %}
     select
-        registered_heads.month,
-        'housing' as feed,
-        count(distinct registered_heads.head_id_number) as covered
-    from registered_heads
-    inner join {{ ref('stg_housing__appraisals') }} as delivered
-        on delivered.snapshot_month = registered_heads.month
-        and delivered.householder_id_number = registered_heads.head_id_number
+        {{ unit.population }}.month,
+        '{{ item.feed }}' as feed,
+        count(distinct {{ unit.population }}.{{ unit.key }}) as covered
+    from {{ unit.population }}
+    inner join {{ ref(item.model) }} as delivered
+        on delivered.snapshot_month = {{ unit.population }}.month
+        and delivered.{{ unit.record_key }} = {{ unit.population }}.{{ unit.key }}
     where delivered.snapshot_month in ({{ run_months() }})
-    group by registered_heads.month
-
-    union all
-
-    select
-        registered_villages.month,
-        'water' as feed,
-        count(distinct registered_villages.village_code) as covered
-    from registered_villages
-    inner join {{ ref('stg_water__inspections') }} as delivered
-        on delivered.snapshot_month = registered_villages.month
-        and delivered.village_code = registered_villages.village_code
-    where delivered.snapshot_month in ({{ run_months() }})
-    group by registered_villages.month
-
+    group by {{ unit.population }}.month
+    {{ "union all" if not loop.last }}
+    {% endfor %}
 ),
 
 final as (

@@ -46,19 +46,7 @@ registered_people as (
 
 ),
 
-registered_heads as (
-
-    select distinct month, head_id_number
-    from households
-
-),
-
-registered_villages as (
-
-    select distinct month, village_code
-    from households
-
-),
+{{ registered_heads_and_villages('households') }}
 
 -- (month, feed, records, is_linked, is_orphan): records of one person / head / village
 record_links as (
@@ -73,10 +61,13 @@ record_links as (
     {%- for item in [
         {'feed': 'education', 'model': 'int_education_month', 'records': '1'},
         {'feed': 'medical', 'model': 'int_medical_month', 'records': '1'},
+        {'feed': 'housing', 'model': 'int_housing_month', 'records': '1'},
+        {'feed': 'water', 'model': 'int_water_month', 'records': 'records.projects'},
         {'feed': 'employment', 'model': 'int_employment_month', 'records': 'records.job_records'},
         {'feed': 'social_assistance', 'model': 'int_assistance_month',
          'records': 'records.assistance_records'},
     ] %}
+    {%- set unit = feed_population(item.feed) %}
 
     union all
 
@@ -84,39 +75,13 @@ record_links as (
         records.month,
         '{{ item.feed }}',
         {{ item.records }},
-        registered_people.id_number is not null,
+        {{ unit.population }}.{{ unit.key }} is not null,
         false
     from {{ ref(item.model) }} as records
-    left join registered_people
-        on registered_people.month = records.month
-        and registered_people.id_number = records.id_number
+    left join {{ unit.population }}
+        on {{ unit.population }}.month = records.month
+        and {{ unit.population }}.{{ unit.key }} = records.{{ unit.record_key }}
     {%- endfor %}
-
-    union all
-
-    select
-        appraisals.month,
-        'housing',
-        1,
-        registered_heads.head_id_number is not null,
-        false
-    from {{ ref('int_housing_month') }} as appraisals
-    left join registered_heads
-        on registered_heads.month = appraisals.month
-        and registered_heads.head_id_number = appraisals.householder_id_number
-
-    union all
-
-    select
-        water.month,
-        'water',
-        water.projects,
-        registered_villages.village_code is not null,
-        false
-    from {{ ref('int_water_month') }} as water
-    left join registered_villages
-        on registered_villages.month = water.month
-        and registered_villages.village_code = water.village_code
 
 ),
 

@@ -1,7 +1,7 @@
 {{
     config(
         incremental_predicates=history_predicates(),
-        pre_hook=["set local enable_nestloop = off", "set local jit = off"]
+        pre_hook=hash_joins_only()
     )
 }}
 

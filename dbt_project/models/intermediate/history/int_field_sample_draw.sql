@@ -15,17 +15,13 @@ with
 
 policy as (
 
-    select cast(value as integer) as sample_size
-    from {{ policy('policy_parameters') }}
-    where parameter = 'sample_size'
+    {{ parameter_value(policy('policy_parameters'), 'sample_size', 'integer') }}
 
 ),
 
 settings as (
 
-    select cast(value as text) as sample_seed
-    from {{ ref('evaluation_parameters') }}
-    where parameter = 'sample_seed'
+    {{ parameter_value(ref('evaluation_parameters'), 'sample_seed', 'text') }}
 
 ),
 

@@ -9,9 +9,7 @@ with
 
 parameters as (
 
-    select cast(value as integer) as feed_max_age_months
-    from {{ policy('policy_parameters') }}
-    where parameter = 'feed_max_age_months'
+    {{ parameter_value(policy('policy_parameters'), 'feed_max_age_months', 'integer') }}
 
 ),
 

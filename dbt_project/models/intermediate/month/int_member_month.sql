@@ -18,29 +18,10 @@ members as (
 
 ),
 
-education as (
-
-    select * from {{ ref('int_education_month') }}
-
-),
-
-medical as (
-
-    select * from {{ ref('int_medical_month') }}
-
-),
-
-employment as (
-
-    select * from {{ ref('int_employment_month') }}
-
-),
-
-assistance as (
-
-    select * from {{ ref('int_assistance_month') }}
-
-),
+{{ import_ctes({
+    'education': ref('int_education_month'), 'medical': ref('int_medical_month'),
+    'employment': ref('int_employment_month'), 'assistance': ref('int_assistance_month'),
+}) }}
 
 aged as (
 

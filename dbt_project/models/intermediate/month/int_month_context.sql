@@ -4,30 +4,10 @@
 -- uses the earliest (docs/RULES_READING.md).
 
 with
-
-feed_snapshots as (
-
-    select * from {{ ref('int_feed_snapshot_month') }}
-
-),
-
-policy_parameters as (
-
-    select * from {{ policy('policy_parameters') }}
-
-),
-
-monitoring_thresholds as (
-
-    select * from {{ policy('monitoring_thresholds') }}
-
-),
-
-dibao_standards as (
-
-    select * from {{ policy('dibao_standards') }}
-
-),
+{{ import_ctes({
+    'feed_snapshots': ref('int_feed_snapshot_month'), 'policy_parameters': policy('policy_parameters'),
+    'monitoring_thresholds': policy('monitoring_thresholds'), 'dibao_standards': policy('dibao_standards'),
+}) }}
 
 feed_presence as (
 
@@ -75,38 +55,19 @@ parameters as (
 
 ),
 
-threshold_choices as (
+{% for choice, table in [('threshold', 'monitoring_thresholds'), ('dibao', 'dibao_standards')] %}
+{{ choice }}_choices as (
 
     select
         built_months.month,
-        monitoring_thresholds.yuan,
-        row_number() over (
-            partition by built_months.month
-            order by
-                monitoring_thresholds.year <= built_months.year desc,
-                abs(built_months.year - monitoring_thresholds.year)
-        ) as choice_rank
+        {{ table }}.yuan,
+        {{ year_choice_rank('built_months.month', 'built_months.year', table ~ '.year') }} as choice_rank
     from built_months
-    cross join monitoring_thresholds
+    cross join {{ table }}
 
 ),
 
-dibao_choices as (
-
-    select
-        built_months.month,
-        dibao_standards.yuan,
-        row_number() over (
-            partition by built_months.month
-            order by
-                dibao_standards.year <= built_months.year desc,
-                abs(built_months.year - dibao_standards.year)
-        ) as choice_rank
-    from built_months
-    cross join dibao_standards
-
-),
-
+{% endfor -%}
 final as (
 
     select

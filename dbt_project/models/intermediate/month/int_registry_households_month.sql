@@ -14,18 +14,7 @@ final as (
     select
         month,
         snapshot_month,
-        household_id,
-        county_code,
-        village_code,
-        head_id_number,
-        household_type,
-        monitoring_type,
-        monitoring_status,
-        identified_on,
-        eliminated_on,
-        risk_causes,
-        per_capita_net_income,
-        relocated
+        {{ feed_column_names('registry_households') }}
     from households
 
 )

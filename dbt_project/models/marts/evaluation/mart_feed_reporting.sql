@@ -42,9 +42,7 @@ policy as (
 
 settings as (
 
-    select cast(value as text) as due_timezone
-    from {{ ref('evaluation_parameters') }}
-    where parameter = 'due_timezone'
+    {{ parameter_value(ref('evaluation_parameters'), 'due_timezone', 'text') }}
 
 ),
 

@@ -23,12 +23,10 @@ heads as (
 
 ),
 
--- The months built up to var('month'): those of fct_household_month, one row each here.
+-- The months the marts hold (dim_month, one row each).
 months as (
 
-    select distinct month
-    from {{ ref('int_feed_coverage_month') }}
-    where {{ in_built_or_published() }}
+    select month from {{ ref('dim_month') }}
 
 ),
 

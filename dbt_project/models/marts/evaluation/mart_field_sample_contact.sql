@@ -1,10 +1,4 @@
-{#
-  Small inputs behind staging views and window filters make the planner expect a row or two
-  and choose nested loops that re-run a staging view per row (seconds for a few hundred rows);
-  JIT compiles such queries for longer than they run. Both are switched off for this model's
-  transaction only: every join here is an equality join that hashes well at any size.
-#}
-{{ config(pre_hook=["set local enable_nestloop = off", "set local jit = off"]) }}
+{{ config(pre_hook=hash_joins_only()) }}
 
 -- Field-team contact list (实地核查联系名单): the rows of mart_field_sample with the head's plain
 -- name, so that a field team can find the household. Personal data: published in the marts

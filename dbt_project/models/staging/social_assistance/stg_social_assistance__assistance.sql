@@ -1,20 +1,4 @@
 -- Minimum living guarantee and relief (民政厅 社会救助): every record is kept; whether it is
 -- in force is a question of the month, answered in int_member_month.
 
-with
-
-source as (
-
-    select * from {{ source('raw', 'social_assistance') }}
-
-),
-
-final as (
-
-    select
-        {{ staging_columns('social_assistance') }}
-    from source
-
-)
-
-select * from final
+{{ stage_feed('social_assistance') }}
