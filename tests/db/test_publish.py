@@ -426,3 +426,88 @@ def _marts_relations(url: str) -> list[tuple]:
             "select relname, xmin::text from pg_class where relnamespace = 'marts'::regnamespace"
             " order by relname"
         ).fetchall()
+
+
+# --- fct_household_month, a partition a month (fangpin.publish.partitions) ----------------
+
+
+def _fact_months(url: str, schema: str = "marts") -> dict:
+    with psycopg.connect(url) as conn:
+        kind = conn.execute(
+            "select relkind from pg_class where oid = to_regclass(%s)",
+            (f"{schema}.fct_household_month",),
+        ).fetchone()
+        rows = conn.execute(sql.SQL(
+            "select month, count(*) from {} group by 1 order by 1"
+        ).format(sql.Identifier(schema, "fct_household_month"))).fetchall()
+    return {"kind": kind[0] if kind else None, "rows": rows}
+
+
+def _with_dim_month(conn: psycopg.Connection, schema: str = "marts_build") -> None:
+    """The build's months, as dbt's dim_month lists them (the hand-built marts have none)."""
+    conn.execute(sql.SQL(
+        "create table {}.dim_month as select distinct month from {}.fct_household_month"
+    ).format(sql.Identifier(schema), sql.Identifier(schema)))
+
+
+def test_a_warehouse_published_before_partitioning_is_partitioned_at_its_next_publish(
+    province: str,
+):
+    with psycopg.connect(province) as conn:
+        build_marts(conn, schema="marts", tag="v0")  # a plain fct_household_month, published
+        _with_dim_month(conn, "marts")
+        _with_dim_month(conn)
+        conn.execute("delete from marts_build.fct_household_month where month <> %s", (MAR,))
+    legacy = _fact_months(province)
+    assert legacy["kind"] == "r"
+
+    publish_audited(province, "run-1")
+
+    assert _fact_months(province) == {"kind": "p", "rows": legacy["rows"]}
+    with psycopg.connect(province) as conn:
+        parts = conn.execute(
+            "select count(*) from pg_inherits where inhparent = "
+            "'marts.fct_household_month'::regclass"
+        ).fetchone()[0]
+    assert parts == 2  # February copied once from the plain table, March filed from the build
+    rollback(province)
+    assert _fact_months(province) == legacy  # the plain table is back
+
+
+def test_a_build_whose_facts_lack_a_month_it_holds_is_refused(province: str):
+    with psycopg.connect(province) as conn:
+        _with_dim_month(conn)  # February and March
+        conn.execute("delete from marts_build.fct_household_month where month = %s", (FEB,))
+    before = _marts_relations(province)
+
+    with pytest.raises(PublishRefused, match=r"not hold the build.s months \(missing: 2021-02"):
+        publish_audited(province, "run-1")
+
+    assert _marts_relations(province) == before
+    assert publish_statuses(province)[-1] == ("run-1", "refused")
+
+
+def test_a_model_with_new_columns_is_refused_until_the_build_holds_every_month(province: str):
+    publish_audited(province, "run-1")
+    with psycopg.connect(province) as conn:
+        build_marts(conn, tag="v2")
+        _with_dim_month(conn)
+        conn.execute("alter table marts_build.fct_household_month add column new_flag boolean")
+        conn.execute("delete from marts_build.fct_household_month where month <> %s", (MAR,))
+    pass_audit(province, "run-2", MAR)
+
+    with pytest.raises(PublishRefused, match="FANGPIN_PUBLISH_ALL_MONTHS=1"):
+        publish(province, MAR, "run-2")
+
+    with psycopg.connect(province) as conn:  # the same build with every month: accepted
+        build_marts(conn, tag="v3")
+        _with_dim_month(conn)
+        conn.execute("alter table marts_build.fct_household_month add column new_flag boolean")
+    pass_audit(province, "run-3", MAR)
+    publish(province, MAR, "run-3")
+    with psycopg.connect(province) as conn:
+        columns = [r[0] for r in conn.execute(
+            "select column_name from information_schema.columns where table_schema = 'marts' "
+            "and table_name = 'fct_household_month'")]
+    assert "new_flag" in columns
+    assert _fact_months(province)["kind"] == "p"

@@ -82,7 +82,7 @@ def test_assignment_is_valid_for_two_hundred_years_and_any_seed(
     url = province.url
     years = "(select make_date(y, 6, 1) as month from generate_series(2000, 2199) as y)"
     text = replace_relation(published_sql(province, "mart_evaluation_assignment"),
-                            "fct_household_month", years)
+                            "dim_month", years)
     setup = (f"update seeds.evaluation_parameters set value = '{seed}' "
              "where parameter = 'assignment_seed'",)
     assigned = run(url, text, setup)

@@ -125,7 +125,7 @@ def test_mart_readers_read_every_published_mart_but_the_contact_list(url: str, r
         for r in query(
             url,
             "select relname from pg_class where relnamespace = 'marts'::regnamespace "
-            "and relkind in ('r', 'v', 'm') order by 1",
+            "and relkind in ('r', 'p', 'v', 'm') order by 1",  # p: fct_household_month
         )
     ]
     for expected in (
@@ -153,8 +153,12 @@ def test_mart_readers_are_refused_raw_ops_staging_and_the_previous_marts(
     for relation in NOT_FOR_READERS:
         assert refused(url, role, relation), f"{role} can read {relation}"
     # The previous marts (the February publish) are still there, but not for readers.
-    assert query(url, "select count(*) as n from marts_prev.fct_household_month")[0]["n"] > 0
-    assert refused(url, role, "marts_prev.fct_household_month")
+    assert query(url, "select count(*) as n from marts_prev.mart_county_scorecard")[0]["n"] > 0
+    assert refused(url, role, "marts_prev.mart_county_scorecard")
+    # The month partitions of fct_household_month: only through marts.fct_household_month.
+    partition = query(url, "select c.relname as name from pg_inherits i join pg_class c "
+                      "on c.oid = i.inhrelid limit 1")[0]["name"]
+    assert refused(url, role, f"marts_partitions.{partition}")
 
 
 @pytest.mark.parametrize("role", READERS)
@@ -624,7 +628,7 @@ def test_grants_and_row_security_hold_through_a_rollback_and_back(
                      role="evaluator")[0]["m"] == expected_month
         assert refused(url, "evaluator", f"marts.{CONTACT}")
         assert refused(url, "bi_reader", f"marts.{CONTACT}")
-        assert refused(url, "evaluator", "marts_prev.fct_household_month")
+        assert refused(url, "evaluator", "marts_prev.mart_county_scorecard")
         assert refused(url, team, f"marts_prev.{CONTACT}")
         seen = query(url, f"select distinct evaluating_city_code as c from marts.{CONTACT}",
                      role=team)

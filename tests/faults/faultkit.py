@@ -131,7 +131,7 @@ def marts_fingerprint(wh: Warehouse, schema: str = "marts",
     """
     tables = [r[0] for r in wh.query(
         "select relname from pg_class where relnamespace = %s::regnamespace "
-        "and relkind = 'r' order by 1", schema)]
+        "and relkind in ('r', 'p') order by 1", schema)]  # p: the month-partitioned facts
     found = {}
     for table in tables:
         names = [r[0] for r in wh.query(

@@ -1,6 +1,9 @@
--- 户月事实表: one row per registered household and month built, up to var('month'). Read from
--- the incremental history int_household_month; rebuilt in full on every run because the marts
--- schema is swapped on publish. No plain id numbers or names: the head appears as a masked id
+-- 户月事实表: one row per registered household and month. Published as a table partitioned by
+-- month: this build holds only the months to publish (var('month'), and any earlier month not
+-- published yet: macros/months/months_to_publish.sql), read from the incremental history
+-- int_household_month; the publish attaches each as its month's partition of
+-- marts.fct_household_month (fangpin.publish.partitions), and the published months before it
+-- are never copied or rewritten. No plain id numbers or names: the head appears as a masked id
 -- and a keyed pseudonym.
 
 with
@@ -8,7 +11,7 @@ with
 history as (
 
     select * from {{ ref('int_household_month') }}
-    where {{ in_built_or_published() }}
+    where {{ months_to_publish() }}
 
 ),
 

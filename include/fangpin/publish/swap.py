@@ -42,6 +42,7 @@ from psycopg import sql
 
 from fangpin.errors import NotRetryable
 from fangpin.faults import fault_point
+from fangpin.publish import partitions
 from fangpin.warehouse.connection import one_row
 from fangpin.warehouse.roles import grant_marts, revoke_marts
 
@@ -64,6 +65,10 @@ VIEW_MAY_READ = ("seeds", "pg_catalog", "information_schema")
 
 class PublishError(RuntimeError):
     """The publish or rollback could not happen (nothing to roll back, readers never let go)."""
+
+
+class _Refusal(Exception):
+    """Raised inside the swap's transaction to roll it back and refuse the publish."""
 
 
 class PublishRefused(PublishError, NotRetryable):
@@ -103,12 +108,20 @@ def publish(
         if problem:
             _log_publish(conn, month, run_id, "refused", problem)
             return PublishOutcome(month, run_id, "refused", problem)
-        grant_marts(conn, build_schema)
+        built_months = _months_of(conn, build_schema)
+        try:
+            staged = partitions.stage(conn, build_schema, PUBLISHED, built_months)
+        except partitions.PartitionError as exc:
+            raise _Refusal(str(exc)) from None
         _warn_uncommented(conn, build_schema)
-        _set_state(conn, build_schema, month, run_id)
+        _set_state(conn, build_schema, month, run_id, staged.months if staged else ())
         _lock_relations(conn, (PUBLISHED, PREVIOUS))
         _warn_external_dependents(conn)
         conn.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(PREVIOUS)))
+        if staged:
+            partitions.swap_in(conn, staged, build_schema, PUBLISHED)
+        grant_marts(conn, build_schema)
+        _no_hole(conn, build_schema, built_months)
         if _schema_exists(conn, PUBLISHED):
             _rename(conn, PUBLISHED, PREVIOUS)
             revoke_marts(conn, PREVIOUS)
@@ -117,7 +130,11 @@ def publish(
         _log_publish(conn, month, run_id, "published", None)
         return PublishOutcome(month, run_id, "published")
 
-    outcome = _in_swap_transaction(url, swap, wait_seconds)
+    try:
+        outcome = _in_swap_transaction(url, swap, wait_seconds)
+    except _Refusal as refusal:
+        # Found inside the swap's transaction, which rolled back: recorded on its own.
+        outcome = refuse(url, month, run_id, str(refusal))
     if outcome.status == "refused":
         log.error("publish of %s refused (run %s): %s", f"{month:%Y-%m}", run_id, outcome.reason)
         raise PublishRefused(f"{month:%Y-%m}: publish refused: {outcome.reason}")
@@ -140,6 +157,11 @@ def rollback(url: str, run_id: str | None = None, *,
         _lock_relations(conn, (PUBLISHED, PREVIOUS))
         leaving = published_state(conn, PUBLISHED)
         restored = published_state(conn, PREVIOUS)
+        months = [date.fromisoformat(m) for m in leaving.get("attached", [])]
+        partitions.swap_back(conn, months, PUBLISHED, PREVIOUS)
+        # The restored marts now differ from the leaving ones in the same months: a second
+        # rollback swaps those back (rolls forward).
+        _write_state(conn, PREVIOUS, {**restored, "attached": leaving.get("attached", [])})
         parking = "marts_rolling_back"
         _rename(conn, PUBLISHED, parking)
         _rename(conn, PREVIOUS, PUBLISHED)
@@ -339,6 +361,26 @@ def _months_of(conn: psycopg.Connection, schema: str) -> list[date] | None:
     return None
 
 
+def _no_hole(conn: psycopg.Connection, build: str, built: list[date] | None) -> None:
+    """After the partitions moved: the fact table holds exactly the build's months.
+
+    A build whose ``fct_household_month`` lacks a month its other marts hold (or holds one they
+    do not) would publish a hole; raising rolls the whole swap back.
+    """
+    if built is None or partitions.kind(conn, build, partitions.TABLE) is None:
+        return
+    facts = partitions.months_published(conn, build) or []
+    if sorted(facts) != sorted(built):
+        missing = sorted(set(built) - set(facts))
+        extra = sorted(set(facts) - set(built))
+        raise _Refusal(
+            f"{partitions.TABLE} would not hold the build's months (missing: "
+            + (", ".join(f"{m:%Y-%m}" for m in missing) or "-") + "; not in dim_month: "
+            + (", ".join(f"{m:%Y-%m}" for m in extra) or "-")
+            + "): nothing published, rebuild the month"
+        )
+
+
 def _blocking_failures(conn: psycopg.Connection, audit_run: str, month: date) -> str:
     """The audit's blocking failures with the keys of their failing rows."""
     from fangpin.audit.run import describe_failure
@@ -429,11 +471,17 @@ def _warn_uncommented(conn: psycopg.Connection, build: str) -> None:
         )
 
 
-def _set_state(conn: psycopg.Connection, schema: str, month: date, run_id: str) -> None:
-    state = {
+def _set_state(conn: psycopg.Connection, schema: str, month: date, run_id: str,
+               attached: tuple[date, ...]) -> None:
+    """The schema's state: its month and run, and the months whose partitions it replaced."""
+    _write_state(conn, schema, {
         "month": month.isoformat(), "run_id": run_id,
         "published_at": datetime.now(UTC).isoformat(timespec="seconds"),
-    }
+        "attached": [m.isoformat() for m in attached],
+    })
+
+
+def _write_state(conn: psycopg.Connection, schema: str, state: dict) -> None:
     conn.execute(
         sql.SQL("comment on schema {} is {}").format(
             sql.Identifier(schema), sql.Literal(json.dumps(state))

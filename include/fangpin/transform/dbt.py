@@ -95,6 +95,10 @@ def run_dbt(
     vars_: dict[str, str] = dict(extra_vars or {})
     if month is not None:
         vars_["month"] = month.isoformat()
+    if os.environ.get("FANGPIN_PUBLISH_ALL_MONTHS", "") not in ("", "0"):
+        # fct_household_month built with every month, for a publish that replaces the whole
+        # partitioned table (after an upgrade changed its columns: fangpin.publish.partitions).
+        vars_["publish_all_months"] = "true"
     cmd = [dbt_executable(), *args, "--project-dir", str(project), "--profiles-dir", str(project)]
     target_env = os.environ.get("DBT_TARGET_PATH")
     target = Path(target_env) if target_env else project / "target"

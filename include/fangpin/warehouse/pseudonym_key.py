@@ -47,7 +47,7 @@ SOURCE_FILES = ("README.md", "Makefile", "docker-compose.yml", "pyproject.toml",
 _SKIP_PARTS = {"target", "logs", "__pycache__", "dbt_packages", "uncommitted", ".git"}
 _SOURCE_SUFFIXES = {".py", ".sql", ".yml", ".yaml", ".md", ".toml", ".txt", ".json", ".csv",
                     ".cfg", ".ini", ".sh", ".env", ""}
-_BUILT_SCHEMAS = ("intermediate", "marts", "marts_build")
+_BUILT_SCHEMAS = ("intermediate", "marts", "marts_build", "marts_partitions")
 
 
 class PseudonymKeyError(RuntimeError):

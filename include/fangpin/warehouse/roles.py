@@ -142,6 +142,8 @@ def _grant_pipeline(conn: psycopg.Connection) -> None:
         "grant usage on schema raw to {transformer}",
         "grant select on all tables in schema raw to {transformer}",
         "grant usage, create on schema seeds, staging, intermediate to {transformer}",
+        # The publish (run as the transformer) files each month of fct_household_month there.
+        "grant usage, create on schema marts_partitions to {transformer}",
         # ... and the load history behind mart_feed_reporting.
         "grant usage on schema ops to {transformer}",
         "grant select on all tables in schema ops to {transformer}",

@@ -39,7 +39,7 @@ parameters as (
 built_years as (
 
     select distinct cast(extract(year from month) as integer) as year
-    from {{ ref('fct_household_month') }}
+    from {{ ref('dim_month') }}
 
 ),
 

@@ -8,9 +8,12 @@ create extension if not exists pgcrypto;  -- hmac() for the keyed person pseudon
 --   intermediate dbt intermediate models, the incremental household-month history
 --   marts_build  the build being audited; swapped into marts by the publish
 --   marts        the published marts (evaluators, BI tools); changes only by a publish
+--   marts_partitions  the month partitions of marts.fct_household_month (one table a month);
+--                readers see them only through marts, and only the publish attaches or detaches
 create schema if not exists raw;
 create schema if not exists ops;
 create schema if not exists seeds;
 create schema if not exists staging;
 create schema if not exists intermediate;
 create schema if not exists marts;
+create schema if not exists marts_partitions;
