@@ -55,11 +55,9 @@ class Staged:
 
 def kind(conn: psycopg.Connection, schema: str, table: str = TABLE) -> str | None:
     """``'p'`` (partitioned), ``'r'`` (a plain table) or None when ``schema.table`` is absent."""
-    row = conn.execute(
-        "select c.relkind from pg_class c join pg_namespace n on n.oid = c.relnamespace "
-        "where n.nspname = %s and c.relname = %s",
-        (schema, table),
-    ).fetchone()
+    name = sql.Identifier(schema, table).as_string(conn)
+    row = conn.execute("select relkind from pg_class where oid = to_regclass(%s)",
+                       (name,)).fetchone()
     return row[0] if row else None
 
 
