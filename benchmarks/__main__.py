@@ -9,19 +9,20 @@ from benchmarks.run import (
     bench_dir,
     bench_size,
     figures_rows,
+    history_rows,
     load_comparison,
     slowest_dbt_nodes,
     write_csv,
 )
 from fangpin.warehouse.connection import warehouse_url
 
-# Issue 7's targets, stated for 1,000,000 households and one month.
-MONTH_LIMIT_S = 600
-MONTH_GOAL_S = 300
+# Issue 17's targets, stated for 1,000,000 households (month 61 for 100,000); every size
+# measured is marked against them. The "20x faster than to_sql" target of issue 7 is retired:
+# it is faster than psql \copy itself on this machine, and \copy is the floor.
+MONTH_ONE_MAX_S = 150
+LATER_VS_ONE_MAX = 1.1
+AUDIT_SHARE_MAX = 0.15
 LOAD_VS_COPY_MAX = 1.5
-LOAD_VS_TO_SQL_MIN = 20
-AUDIT_SHARE_MAX = 0.20
-THIRTEEN_VS_ONE_MAX = 1.2
 PEAK_MIB_MAX = 2048
 #: The load comparison's methods, as benchmarks.load.bench_load names them, in print order.
 LOAD_METHODS = ("loader", "psql_copy", "psycopg_copy_file", "pandas_to_sql")
@@ -30,39 +31,61 @@ LOAD_METHODS = ("loader", "psql_copy", "psycopg_copy_file", "pandas_to_sql")
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="benchmarks")
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument(
+        "--months", type=int, nargs="+", default=None, metavar="N",
+        help="the months timed, by ordinal (default 1 13; 1 13 61 for five years of history);"
+        " every month up to the last is run",
+    )
     parser.add_argument("--no-thirteen", action="store_true", help="month 1 only")
     parser.add_argument(
-        "--history", type=int, default=11,
+        "--history", type=int, default=None,
         help="months run between month 1 and the last timed month (11: months 2-12, then 13)",
     )
+    stream = parser.add_mutually_exclusive_group()
+    stream.add_argument(
+        "--stream", action="store_true", default=None,
+        help="generate the province month by month and remove each month behind the run"
+        " (default: above 1.3 million household-months with no cached province)",
+    )
+    stream.add_argument("--no-stream", dest="stream", action="store_false")
     parser.add_argument("--load-workers", type=int, default=2, help="feeds loaded at once")
     parser.add_argument("--load-rows", type=int, default=1_000_000)
     parser.add_argument("--no-load-comparison", action="store_true")
     parser.add_argument("--out", default=str(bench_dir() / "results.csv"))
     args = parser.parse_args(argv)
+    timed = timed_months(args, parser)
 
     server = warehouse_url()
     out = Path(args.out)
     all_rows: list[dict] = []
+    all_history: list[dict] = []
     results = []
     for size in args.sizes:
+        print(f"\n{size:,} households, months 1-{timed[-1]} (timed: "
+              + ", ".join(f"month {n}" for n in timed) + ")", flush=True)
         result = bench_size(
-            server, size, thirteen=not args.no_thirteen, history=args.history,
-            load_workers=args.load_workers,
+            server, size, timed, load_workers=args.load_workers, stream=args.stream,
         )
         results.append(result)
         rows = figures_rows(result)
         all_rows.extend(rows)
+        all_history.extend(history_rows(result))
         print_table(size, rows)
         for row in rows:
             nodes = slowest_dbt_nodes(size, row["month"])
             if nodes:
                 print(f"  slowest dbt nodes, {row['run']}: "
                       + ", ".join(f"{n} {t:.1f}s" for n, t in nodes))
-        first, last = result["first"], result["thirteenth"]
-        if last is not None and first.total:
-            print(f"  {last.label} / month 1 = {last.total / first.total:.2f}")
+        first = result["timed"][0]
+        for later in result["timed"][1:]:
+            if first.total:
+                print(f"  {later.label} / month 1 = {later.total / first.total:.2f}"
+                      f" (target <= {LATER_VS_ONE_MAX})")
+        print(f"  the run took {result['wall_seconds']:,.0f} s end to end, generation"
+              f" ({result['generate_seconds']:,.0f} s"
+              + (", month by month" if result["streamed"] else "") + ") included")
         write_csv(out, all_rows)  # after every size: a long run keeps what it measured
+        write_csv(out.with_name(out.stem + "-history.csv"), all_history)
 
     load = None
     if not args.no_load_comparison:
@@ -74,6 +97,24 @@ def main(argv: list[str] | None = None) -> int:
     write_csv(out.with_name(out.stem + "-targets.csv"), targets)
     print(f"\nfigures written to {out} (and -load.csv, -targets.csv beside it)")
     return 0
+
+
+def timed_months(args: argparse.Namespace, parser: argparse.ArgumentParser) -> list[int]:
+    """The ordinals of the months timed: ``--months``, or the older ``--history``/
+    ``--no-thirteen`` shorthands (``--history H`` times month 1 and month H + 2)."""
+    if args.months is not None and (args.history is not None or args.no_thirteen):
+        parser.error("--months replaces --history and --no-thirteen: give one of them")
+    if args.months is not None:
+        timed = sorted(set(args.months))
+        if timed[0] != 1:
+            parser.error("the timed months start with month 1 (the empty warehouse)")
+        return timed
+    if args.no_thirteen:
+        return [1]
+    history = 11 if args.history is None else args.history
+    if history < 0:
+        parser.error("--history is a number of months, 0 or more")
+    return [1, history + 2]
 
 
 def print_table(size: int, rows: list[dict]) -> None:
@@ -97,7 +138,7 @@ def load_row(load: dict) -> dict:
     loader = row["loader_rows_per_s"] or 0
     copy, to_sql = row["psql_copy_rows_per_s"], row["pandas_to_sql_rows_per_s"]
     # loader_vs_copy: how many times the \copy floor's time the loader takes (LOAD_VS_COPY_MAX);
-    # loader_vs_to_sql: how many times faster than to_sql the loader is (LOAD_VS_TO_SQL_MIN).
+    # loader_vs_to_sql: how many times faster than to_sql the loader is (information only).
     row["loader_vs_copy"] = round(copy / loader, 2) if copy and loader else None
     row["loader_vs_to_sql"] = round(loader / to_sql, 1) if to_sql else None
     return row
@@ -117,12 +158,12 @@ def print_load(load: dict) -> None:
     print(f"  loader takes {row['loader_vs_copy']}x the time of psql \\copy"
           f" (target <= {LOAD_VS_COPY_MAX})")
     print(f"  loader is {row['loader_vs_to_sql']}x faster than DataFrame.to_sql"
-          f" (target >= {LOAD_VS_TO_SQL_MIN};"
-          " to_sql timed on a sample)")
+          " (to_sql timed on a sample; no target: issue 7's 20x is retired, \\copy is the floor)")
 
 
 def target_rows(results: list[dict], load: dict | None) -> list[dict]:
-    """Every target, for every size measured (the issue states them for 1,000,000)."""
+    """Every target of issue 17, for every size measured (it states them for 1,000,000
+    households, and month 61 for 100,000)."""
     rows = []
 
     def add(size: int | str, target: str, value: float | None, ok: bool | None, limit: str):
@@ -131,37 +172,35 @@ def target_rows(results: list[dict], load: dict | None) -> list[dict]:
                      "verdict": verdict})
 
     for result in results:
-        size, first, last = result["size"], result["first"], result["thirteenth"]
+        size, first = result["size"], result["timed"][0]
         total = round(first.total, 1)
-        add(size, "month 1 total seconds", total, first.total < MONTH_LIMIT_S,
-            f"< {MONTH_LIMIT_S}")
-        add(size, "month 1 total seconds (goal)", total, first.total < MONTH_GOAL_S,
-            f"< {MONTH_GOAL_S}")
-        share = first.seconds.get("audit", 0) / first.total if first.total else None
-        add(size, "audit share of month 1", None if share is None else round(share, 3),
-            None if share is None else share < AUDIT_SHARE_MAX, f"< {AUDIT_SHARE_MAX}")
-        if last is not None and first.total:
-            ratio = round(last.total / first.total, 2)
-            add(size, f"{last.label} / month 1", ratio, ratio <= THIRTEEN_VS_ONE_MAX,
-                f"<= {THIRTEEN_VS_ONE_MAX}" + ("" if last.label == "month 13"
-                                               else f" (history {result['history']} months)"))
+        add(size, "month 1 total seconds", total, first.total <= MONTH_ONE_MAX_S,
+            f"<= {MONTH_ONE_MAX_S}")
+        for later in result["timed"][1:]:
+            ratio = round(later.total / first.total, 2) if first.total else None
+            add(size, f"{later.label} / month 1", ratio,
+                None if ratio is None else ratio <= LATER_VS_ONE_MAX, f"<= {LATER_VS_ONE_MAX}")
+        for month in result["timed"]:
+            share = month.seconds.get("audit", 0) / month.total if month.total else None
+            add(size, f"audit share of {month.label}",
+                None if share is None else round(share, 3),
+                None if share is None else share <= AUDIT_SHARE_MAX, f"<= {AUDIT_SHARE_MAX}")
         peak = result["peak_python_mib"]
         add(size, "peak Python MiB", peak, peak < PEAK_MIB_MAX, f"< {PEAK_MIB_MAX}")
+        add(size, f"run of months 1-{len(result['months'])}, seconds end to end",
+            result["wall_seconds"], None, "(generation included)")
     if load is not None:
         row = load_row(load)
-        vs_copy, vs_to_sql = row["loader_vs_copy"], row["loader_vs_to_sql"]
+        vs_copy = row["loader_vs_copy"]
         add(f"load {load['rows']:,} rows", "loader time / psql \\copy time", vs_copy,
             None if vs_copy is None else vs_copy <= LOAD_VS_COPY_MAX, f"<= {LOAD_VS_COPY_MAX}")
-        add(f"load {load['rows']:,} rows", "loader speed / to_sql speed", vs_to_sql,
-            None if vs_to_sql is None else vs_to_sql >= LOAD_VS_TO_SQL_MIN,
-            f">= {LOAD_VS_TO_SQL_MIN}")
     return rows
 
 
 def print_targets(rows: list[dict]) -> None:
-    print("\nTargets (issue 7 states them for 1,000,000 households):")
+    print("\nTargets (issue 17 states them for 1,000,000 households; month 61 for 100,000):")
     for r in rows:
-        print(f"  {str(r['size']):>22}  {r['target']:<34} {str(r['value']):>10}"
+        print(f"  {str(r['size']):>22}  {r['target']:<44} {str(r['value']):>10}"
               f"  {r['limit']:<10} {r['verdict']}")
 
 

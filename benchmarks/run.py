@@ -1,9 +1,16 @@
-"""``make bench``: one month, then a thirteenth month on top of twelve, per province size.
+"""``make bench``: month 1 on an empty warehouse, then later months on top of a history.
+
+Every month from 1 to the last timed one is run in order on one fresh database; the timed
+months (1 and 13 by default; 1, 13 and 61 for five years of history) are reported in full,
+and every month's total is printed as it finishes, so the cost of history shows as a curve.
 
 The stages are the same functions the DAG's tasks call (``fangpin.pipeline.monthly``), timed one by
 one, so the figures say where a month's time goes without Airflow's scheduling overhead in
 them (that overhead is fixed per run, and measured by the end-to-end test). Provinces are
-generated once and cached under ``.bench/``; every run gets a fresh database.
+generated once and cached under ``.bench/``, or, for a long history, generated month by month
+beside the run and removed behind it (``province_months``), so the disk holds one month of
+files, not the whole history (1M households × 13 months is about 21 GB); every run gets a
+fresh database.
 
 The feeds of a month load in ``load_workers`` processes at once (2 by default), as the DAG's
 mapped load tasks do (``max_active_tis_per_dagrun=2``); ``load`` is the wall time of all of
@@ -27,6 +34,7 @@ from datetime import date
 from pathlib import Path
 
 from fangpin.config import project_root
+from fangpin.domain.months import add_months, month_span
 from fangpin.warehouse.connection import (
     connect,
     drop_database,
@@ -36,7 +44,15 @@ from fangpin.warehouse.connection import (
 )
 
 SEED = 2021
-MONTHS = [date(2021, m, 1) for m in range(1, 13)] + [date(2022, 1, 1)]
+FIRST_MONTH = date(2021, 1, 1)
+#: Above this many household-months a province is generated month by month, not cached:
+#: 100,000 households × 13 months (about 2 GB of files) is still cached.
+STREAM_ABOVE_HOUSEHOLD_MONTHS = 1_300_000
+
+
+def bench_months(count: int) -> list[date]:
+    """The first ``count`` months of a benchmark province, from January 2021."""
+    return month_span(FIRST_MONTH, add_months(FIRST_MONTH, count - 1))
 
 
 @dataclass
@@ -71,17 +87,28 @@ def bench_dir() -> Path:
     return Path(configured) if configured else project_root() / ".bench"
 
 
-def province(size: int, months: list[date]) -> tuple[Path, float]:
-    """The cached generated province for a size; generated (and timed) on first use.
+def cached_province(size: int, months: int) -> tuple[Path, float] | None:
+    """A cached province of ``size`` households with at least ``months`` months, and the
+    seconds its generation took; None when there is none (its first months serve a shorter
+    run)."""
+    found = []
+    for marker in bench_dir().glob(f"province-{size}-{SEED}-*m/.complete"):
+        held = int(marker.parent.name.rsplit("-", 1)[1][:-1])
+        if held >= months:
+            found.append((held, marker))
+    if not found:
+        return None
+    _, marker = min(found)
+    return marker.parent, float(json.loads(marker.read_text())["seconds"])
 
-    A cached province with more months serves a run of fewer (its first months are used).
-    """
+
+def province(size: int, months: list[date]) -> tuple[Path, float]:
+    """The cached generated province for a size; generated (and timed) on first use."""
     from fangpin.synth import write_province
 
-    for n in range(len(MONTHS), len(months) - 1, -1):
-        cached = bench_dir() / f"province-{size}-{SEED}-{n}m"
-        if (cached / ".complete").exists():
-            return cached, json.loads((cached / ".complete").read_text())["seconds"]
+    cached = cached_province(size, len(months))
+    if cached is not None:
+        return cached
     out = bench_dir() / f"province-{size}-{SEED}-{len(months)}m"
     marker = out / ".complete"
     started = time.perf_counter()
@@ -89,6 +116,38 @@ def province(size: int, months: list[date]) -> tuple[Path, float]:
     seconds = time.perf_counter() - started
     marker.write_text(json.dumps({"seconds": seconds}))
     return out, seconds
+
+
+class StreamedProvince:
+    """A province generated a month at a time beside the run and removed behind it.
+
+    ``next_month()`` writes the next month's files (timed: ``seconds`` is the generation time
+    so far) and ``done(month)`` removes them once the month has been run, so the disk holds one
+    month. The same seed gives the same files as a cached province.
+    """
+
+    def __init__(self, size: int, months: list[date]) -> None:
+        from fangpin.synth import province_months
+
+        self.landing = bench_dir() / f"stream-{size}-{SEED}-{uuid.uuid4().hex[:6]}"
+        self.seconds = 0.0
+        self._months = province_months(
+            self.landing, households=size, months=months, seed=SEED, messy=0.0
+        )
+
+    def next_month(self) -> date:
+        started = time.perf_counter()
+        month = next(self._months)
+        self.seconds += time.perf_counter() - started
+        return month
+
+    def done(self, month: date) -> None:
+        for folder in (self.landing / f"{month:%Y-%m}", self.landing / "_truth" / f"{month:%Y-%m}"):
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def close(self) -> None:
+        self._months.close()
+        shutil.rmtree(self.landing, ignore_errors=True)
 
 
 def _load_one(url: str, landing: Path, month: date, feed: str, run_id: str) -> tuple:
@@ -180,32 +239,64 @@ def peak_python_mib() -> float:
 
 
 def bench_size(
-    server: str, size: int, thirteen: bool, history: int = 11, load_workers: int = 2
+    server: str,
+    size: int,
+    timed: list[int],
+    load_workers: int = 2,
+    stream: bool | None = None,
 ) -> dict:
-    """One size: month 1 on an empty warehouse; then ``history`` months (11: months 2-12) and
-    the month after them (month 13 when the history is full), timed."""
-    if not 0 <= history <= len(MONTHS) - 2:
-        raise ValueError(f"history must be 0..{len(MONTHS) - 2} months, got {history}")
-    months = MONTHS[: history + 2] if thirteen else MONTHS[:1]
+    """One size: months 1 to ``max(timed)`` in order on one fresh database; the months whose
+    ordinals are in ``timed`` are reported stage by stage, every month's total is kept.
+
+    ``stream`` generates the province month by month and removes each month after its run
+    (default: when the province would exceed ``STREAM_ABOVE_HOUSEHOLD_MONTHS`` and no cached
+    one is there). ``wall_seconds`` is the whole run, generation included.
+    """
+    timed = sorted(set(timed))
+    if not timed or timed[0] != 1:
+        raise ValueError(f"the timed months must start with month 1, got {timed}")
+    started = time.perf_counter()
+    months = bench_months(timed[-1])
     os.environ["DBT_TARGET_PATH"] = str(dbt_target_dir())
-    landing, gen_seconds = province(size, months)
+    cached = cached_province(size, len(months))
+    if stream is None:
+        stream = cached is None and size * len(months) > STREAM_ABOVE_HOUSEHOLD_MONTHS
+    streamed = StreamedProvince(size, months) if stream else None
+    landing, gen_seconds = (
+        (streamed.landing, 0.0) if streamed else (cached or province(size, months))
+    )
     url = with_database(server, f"fangpin_bench_{size}_{uuid.uuid4().hex[:6]}")
     ensure_database(url)
+    result: dict = {"size": size, "timed": [], "months": [], "streamed": stream}
     try:
-        first = run_month(url, landing, months[0], size, "month 1", load_workers)
-        first.seconds["generate"] = round(gen_seconds, 2)
-        result = {"size": size, "first": first, "thirteenth": None, "history": history}
-        if thirteen:
-            for month in months[1:-1]:
-                run_month(url, landing, month, size, "history", load_workers)
-            result["thirteenth"] = run_month(
-                url, landing, months[-1], size, f"month {len(months)}", load_workers
-            )
+        for ordinal, month in enumerate(months, start=1):
+            if streamed:
+                generated_before = streamed.seconds
+                streamed.next_month()
+                month_generation = streamed.seconds - generated_before
+            label = f"month {ordinal}" if ordinal in timed else "history"
+            figures = run_month(url, landing, month, size, label, load_workers)
+            if streamed:
+                streamed.done(month)
+                figures.seconds["generate"] = round(month_generation, 2)
+            elif ordinal == 1:
+                figures.seconds["generate"] = round(gen_seconds, 2)
+            result["months"].append((ordinal, figures))
+            if ordinal in timed:
+                result["timed"].append(figures)
+            print(f"  {size:,} households, month {ordinal:>2} ({figures.month}):"
+                  f" {figures.total:7.1f} s  (load {figures.load_seconds:.1f},"
+                  f" dbt {figures.seconds.get('dbt_build', 0):.1f},"
+                  f" audit {figures.seconds.get('audit', 0):.1f})", flush=True)
         result["warehouse_mib"] = round(warehouse_bytes(url) / 2**20, 1)
         result["peak_python_mib"] = round(peak_python_mib(), 1)
+        result["generate_seconds"] = round(streamed.seconds if streamed else gen_seconds, 1)
+        result["wall_seconds"] = round(time.perf_counter() - started, 1)
         return result
     finally:
         drop_database(url)
+        if streamed:
+            streamed.close()
 
 
 def load_comparison(server: str, rows: int) -> dict:
@@ -230,11 +321,9 @@ def write_csv(path: Path, rows: list[dict]) -> None:
 
 
 def figures_rows(result: dict) -> list[dict]:
+    """A row per timed month: its stages, figures and the size's run-wide ones."""
     rows = []
-    for key in ("first", "thirteenth"):
-        fig: MonthFigures | None = result.get(key)
-        if fig is None:
-            continue
+    for fig in result["timed"]:
         row = {"size": fig.size, "run": fig.label, "month": fig.month}
         row.update({f"s_{k}": v for k, v in sorted(fig.seconds.items())})
         row.update(
@@ -248,7 +337,27 @@ def figures_rows(result: dict) -> list[dict]:
                 else 0,
                 "peak_python_mib": result["peak_python_mib"],
                 "warehouse_mib": result["warehouse_mib"],
+                "run_wall_s": result["wall_seconds"],
+                "run_generate_s": result["generate_seconds"],
             }
         )
         rows.append(row)
     return rows
+
+
+HISTORY_STAGES = ("load", "dbt_build", "audit", "publish")
+
+
+def history_rows(result: dict) -> list[dict]:
+    """Every month of the run, timed or not: the curve of a month's cost against history."""
+    return [
+        {
+            "size": fig.size,
+            "ordinal": ordinal,
+            "month": fig.month,
+            **{f"s_{k}": fig.seconds.get(k, 0.0) for k in HISTORY_STAGES},
+            "s_total": round(fig.total, 2),
+            "s_generate": fig.seconds.get("generate", 0.0),
+        }
+        for ordinal, fig in result["months"]
+    ]

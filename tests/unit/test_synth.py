@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 from openpyxl import load_workbook
 
-from fangpin.synth import ProvinceSummary, write_province
+from fangpin.synth import ProvinceSummary, province_months, write_province
 from fangpin.synth import contract as c
 from fangpin.synth.geo import is_development_zone, load_geography, seeds_dir
 from fangpin.synth.idnum import check_char, is_valid_id, to15, to18
@@ -416,6 +416,35 @@ def test_determinism_same_seed_same_bytes(tmp_path: Path) -> None:
     assert a == b
     assert any(k.endswith(".xlsx") for k in a)
     assert a.keys() != other.keys() or any(a[k] != other[k] for k in a)
+
+
+
+def test_month_by_month_writes_the_same_bytes_with_each_month_removed(tmp_path: Path) -> None:
+    """The benchmark's long histories: a month removed before the next is generated does not
+    change the next month's files, so a history run needs one month on disk at a time."""
+    whole = tmp_path / "whole"
+    write_province(whole, 120, MONTHS, seed=21, messy=0.4)
+    streamed = tmp_path / "streamed"
+    seen: dict[str, tuple[bytes, float]] = {}
+    months = province_months(streamed, 120, MONTHS, seed=21, messy=0.4)
+    yielded = []
+    for month in months:
+        yielded.append(month)
+        folder = streamed / f"{month:%Y-%m}"
+        on_disk = sorted(p.name for p in streamed.iterdir() if MONTH_DIR.match(p.name))
+        assert on_disk == [folder.name]  # only this month's folder: the earlier ones are gone
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                seen[str(path.relative_to(streamed))] = (path.read_bytes(), path.stat().st_mtime)
+        shutil.rmtree(folder)
+    assert yielded == MONTHS
+    expected = {
+        str(p.relative_to(whole)): (p.read_bytes(), p.stat().st_mtime)
+        for p in sorted(whole.rglob("*"))
+        if p.is_file() and "_truth" not in p.parts
+    }
+    assert seen == expected
+    assert (streamed / "_truth" / "manifest.json").exists()  # written after the last month
 
 
 # ---------------------------------------------------------------- tests: messy

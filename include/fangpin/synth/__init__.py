@@ -1,6 +1,7 @@
 """The generated province (``fangpin synth``): departmental feeds, messy forms, and truth.
 
-Public API: :func:`write_province` and :class:`ProvinceSummary`.
+Public API: :func:`write_province`, :func:`province_months` (the same, a month at a time) and
+:class:`ProvinceSummary`.
 
 Layout written (see docs/contract/FEEDS.md for the landing contract)::
 
@@ -19,6 +20,6 @@ machinery: ``population`` (who lives where), ``dynamics`` (what happens each mon
 ``writer`` (files, arrival times, truth).
 """
 
-from fangpin.synth.province import ProvinceSummary, write_province
+from fangpin.synth.province import ProvinceSummary, province_months, write_province
 
-__all__ = ["ProvinceSummary", "write_province"]
+__all__ = ["ProvinceSummary", "province_months", "write_province"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -80,6 +81,30 @@ def write_province(
     ``messy * 0.02`` the share of rows made invalid. Months already present in ``out`` are
     replaced feed folder by feed folder; other months are left alone.
     """
+    months_written = province_months(out, households, months, seed, messy, truth)
+    while True:
+        try:
+            next(months_written)
+        except StopIteration as done:
+            return done.value
+
+
+def province_months(
+    out: Path,
+    households: int,
+    months: list[dt.date],
+    seed: int,
+    messy: float = 0.0,
+    truth: Path | None = None,
+) -> Generator[dt.date, None, ProvinceSummary]:
+    """:func:`write_province` one month at a time: yields each month once its files are written.
+
+    Why: a long history (60 months of a million households is about 100 GB of files) does not
+    fit on a disk at once. A consumer that loads a month and removes its folder before asking
+    for the next keeps one month on disk; the bytes are the same as ``write_province``'s,
+    because the months are still generated in order from one ``State``. The manifest is
+    written after the last month, and the summary is the generator's return value.
+    """
     if households < 1:
         raise ValueError("households must be positive")
     if not 0.0 <= messy <= 1.0:
@@ -96,6 +121,7 @@ def write_province(
     first_households = int(world.registered(0).sum())
     first_persons = int(world.h_size[world.registered(0)].sum())
     per_month: dict[str, dict[str, object]] = {}
+    paused = 0.0  # time the consumer spent between yields: not generation
     for mi, month in enumerate(month_tuple):
         if mi:
             state.advance(mi)
@@ -126,7 +152,10 @@ def write_province(
             "registered_persons": int(world.h_size[reg].sum()),
             "feeds": delivered,
         }
-    seconds = time.perf_counter() - started
+        handed_over = time.perf_counter()
+        yield month
+        paused += time.perf_counter() - handed_over
+    seconds = time.perf_counter() - started - paused
     manifest = {
         "generator": "fangpin.synth",
         "version": GENERATOR_VERSION,
