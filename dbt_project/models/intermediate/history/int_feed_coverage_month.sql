@@ -5,8 +5,6 @@
     )
 }}
 
--- depends_on: {{ ref('int_month_context') }}  (run_months() reads it when the history is rebuilt)
-
 -- Per month built and feed: the month's registered population (the households of
 -- int_registry_households_month, which are int_household_month's) on the feed's coverage basis and
 -- how much of it the delivery of that month covers (mart_feed_reporting). Registry feeds and
@@ -76,19 +74,28 @@ denominators as (
 
 ),
 
--- Per feed, the registered units of its coverage basis that the month's snapshot has a record for.
+-- Per feed, the registered units of its coverage basis that the month's own delivery
+-- (snapshot_month = month) has a record for. The month's rows of a feed are its per-run table
+-- (feed_month_model()): the chosen snapshot is the month's own whenever one was delivered (the
+-- latest at or before the month), so its rows with snapshot_month = month are exactly staging's
+-- rows of that snapshot, without sorting staging's deduplication again. Each population CTE holds
+-- a unit once per month (the registry's households are unique by month and household_id), so
+-- counting the units that have a record (a semi-join) counts each covered unit once.
 covered as (
     {% for item in fangpin_feeds() %}
     {%- set unit = feed_population(item.feed) %}
     select
         {{ unit.population }}.month,
         '{{ item.feed }}' as feed,
-        count(distinct {{ unit.population }}.{{ unit.key }}) as covered
+        count(*) as covered
     from {{ unit.population }}
-    inner join {{ ref(item.model) }} as delivered
-        on delivered.snapshot_month = {{ unit.population }}.month
-        and delivered.{{ unit.record_key }} = {{ unit.population }}.{{ unit.key }}
-    where delivered.snapshot_month in ({{ run_months() }})
+    where exists (
+        select 1
+        from {{ ref(feed_month_model(item.feed)) }} as delivered
+        where delivered.month = {{ unit.population }}.month
+            and delivered.snapshot_month = {{ unit.population }}.month
+            and delivered.{{ unit.record_key }} = {{ unit.population }}.{{ unit.key }}
+    )
     group by {{ unit.population }}.month
     {{ "union all" if not loop.last }}
     {% endfor %}

@@ -5,8 +5,6 @@
     )
 }}
 
--- depends_on: {{ ref('int_month_context') }}  (run_months() reads it when the history is rebuilt)
-
 -- Per month built and feed: the population the feed should cover (target_population, the
 -- populations of RULES.md's rates) and how much of it the delivery of that month covers, beside
 -- int_feed_coverage_month's coverage of the whole registered population (mart_feed_reporting
@@ -74,8 +72,8 @@ target_people as (
 target_counts as (
 
     {%- for item in [
-        ('education', 'stg_education__student_status', 'is_compulsory_age'),
-        ('employment', 'stg_employment__jobs', 'is_working_age_labour'),
+        ('education', 'is_compulsory_age'),
+        ('employment', 'is_working_age_labour'),
     ] %}
     {%- if not loop.first %}
 
@@ -88,11 +86,11 @@ target_counts as (
         count(distinct target_people.id_number) as target_registered,
         count(distinct delivered.id_number) as target_covered
     from target_people
-    left join {{ ref(item[1]) }} as delivered
-        on delivered.snapshot_month = target_people.month
+    left join {{ ref(feed_month_model(item[0])) }} as delivered
+        on delivered.month = target_people.month
+        and delivered.snapshot_month = target_people.month
         and delivered.id_number = target_people.id_number
-        and delivered.snapshot_month in ({{ run_months() }})
-    where target_people.{{ item[2] }}
+    where target_people.{{ item[1] }}
     group by target_people.month
     {%- endfor %}
 

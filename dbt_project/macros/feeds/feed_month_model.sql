@@ -1,0 +1,20 @@
+{#
+  The per-run table (models/intermediate/month/) holding the rows of `feed` that each month built
+  by this run uses: the month's chosen snapshot (int_feed_snapshot_month), one row per record key
+  (staging's deduplication, or grouped by the key for water, employment and social assistance).
+  Models that count which registered units a month's delivery covers read it instead of the
+  staging view, whose deduplication window would otherwise be sorted once more per reader.
+#}
+{% macro feed_month_model(feed) -%}
+    {%- set models = {
+        'registry_households': 'int_registry_households_month',
+        'registry_members': 'int_registry_members_month',
+        'education': 'int_education_month',
+        'medical': 'int_medical_month',
+        'housing': 'int_housing_month',
+        'water': 'int_water_month',
+        'employment': 'int_employment_month',
+        'social_assistance': 'int_assistance_month',
+    } -%}
+    {{ return(models[feed]) }}
+{%- endmacro %}
