@@ -361,6 +361,15 @@ def test_feed_reporting_of_every_published_month_is_the_marts(
         # Beside it, coverage of the population the feed should cover (none: "-").
         assert cells["target_coverage"] == (
             "-" if target is None else f"{float(target) * 100:.1f}%"), (month, feed)
+        # The target population is named with the ages dim_policy holds for the month's year.
+        if feed in ("education", "employment"):
+            ages = dict(sql(printed.url, "select parameter, value::int from marts.dim_policy"
+                            " where year = %s and parameter like %s",
+                            (month.year, "%\\_age\\_m%")))
+            expected = (f"members aged {ages['compulsory_age_min']}-{ages['compulsory_age_max']}"
+                        if feed == "education" else
+                        f"members {ages['working_age_min']}-{ages['working_age_max']} able to work")
+            assert expected in cells["target_population"], (month, feed, cells)
     pdf = "\n".join(pdf_pages(printed.pdf))
     for month in months:
         assert f"{month:%Y-%m}" in pdf

@@ -136,3 +136,27 @@ def test_the_print_stylesheet_makes_a4_pages_without_cut_charts() -> None:
     assert "@page{size:A4" in page
     assert "section{break-before:page}" in page
     assert "figure,svg" in page and "break-inside:avoid" in page
+
+
+def test_target_populations_are_named_with_the_ages_of_their_year() -> None:
+    """The feed table names a target population with the ages dim_policy holds for the row's
+    year (an imported change shows there), and without invented ages for a year it lacks."""
+    columns = (*FEED_COLUMNS, FeedColumn("target_population", "目标人群", "Target", "basis"))
+    lines = [
+        feed(FEB, target_population="compulsory_age_people"),
+        feed(JAN, target_population="working_age_labour"),
+        replace(feed(MAR), month=date(2022, 3, 1), values={
+            **feed(MAR).values, "target_population": "compulsory_age_people"}),
+    ]
+    ages = {2021: {"compulsory_age_min": 7, "compulsory_age_max": 16,
+                   "working_age_min": 18, "working_age_max": 59}}
+    page = render_report(replace(data(), feeds=lines, feed_columns=columns, ages_by_year=ages))
+    cells = dict(re.findall(
+        r'<tr data-feed="education" data-month="([\d-]+)">.*?'
+        r'data-column="target_population">([^<]*)</td>', page))
+    assert cells == {
+        "2021-02": "义务教育适龄人口 members aged 7-16",
+        "2021-01": "劳动年龄劳动力 members 18-59 able to work",
+        "2022-03": "义务教育适龄人口 members of compulsory-education age",
+    }
+    assert "6-15" not in page and "16-60" not in page

@@ -168,6 +168,9 @@ class ReportData:
     feed_columns: tuple[FeedColumn, ...] = FEED_COLUMNS
     #: The year's first published month before ``month``: the base of the within-year growth.
     year_start: date | None = None
+    #: Per year, the age bounds the target populations were counted with (marts.dim_policy):
+    #: ``compulsory_age_min`` … ``working_age_max``. The feed table labels its rows with them.
+    ages_by_year: dict[int, dict[str, int]] = field(default_factory=dict)
 
     @property
     def months(self) -> list[date]:
@@ -199,6 +202,7 @@ def load_report_data(url: str, month: date) -> ReportData:
         trend = [TrendPoint(r[0], r[1], _float(r[2]), r[3])
                  for r in conn.execute(query("trend"), params).fetchall()]
         columns, feeds = _feeds(conn, month)
+        ages = _ages_by_year(conn)
         comment = conn.execute(
             "select obj_description(oid, 'pg_namespace') from pg_namespace "
             "where nspname = 'marts'"
@@ -207,8 +211,26 @@ def load_report_data(url: str, month: date) -> ReportData:
     return ReportData(
         month=month, published=_state(comment[0] if comment else None), counties=counties,
         province=province, trend=trend, feeds=feeds, feed_columns=columns,
-        year_start=year_start,
+        year_start=year_start, ages_by_year=ages,
     )
+
+
+#: The policy parameters that bound the target populations' ages (docs/contract/RULES.md).
+AGE_PARAMETERS = ("compulsory_age_min", "compulsory_age_max", "working_age_min",
+                  "working_age_max")
+
+
+def _ages_by_year(conn: psycopg.Connection) -> dict[int, dict[str, int]]:
+    """The age bounds of every year marts.dim_policy holds: the report names the target
+    populations with the ages they were counted with, not with ages typed into the report."""
+    ages: dict[int, dict[str, int]] = {}
+    rows = conn.execute(
+        "select year, parameter, value from marts.dim_policy where parameter = any(%s)",
+        [list(AGE_PARAMETERS)],
+    ).fetchall()
+    for year, parameter, value in rows:
+        ages.setdefault(int(year), {})[parameter] = int(value)
+    return ages
 
 
 def _sample(r: tuple) -> FieldSample:

@@ -89,7 +89,8 @@ def render_report(data: ReportData, generated_at: datetime | None = None) -> str
     if data.feeds:
         parts.append(_section("feeds", f"报送及时率 Feed reporting ({span})",
                               _feed_overview(data.feeds, months)
-                              + _feed_table(data.feeds, data.feed_columns)))
+                              + _feed_table(data.feeds, data.feed_columns,
+                                            data.ages_by_year)))
     parts.append("</body></html>")
     return "\n".join(parts)
 
@@ -327,12 +328,28 @@ _BASIS = {
     "people": "人 registered people",
     "household_heads": "户主 household heads",
     "villages": "村 villages",
-    "compulsory_age_people": "义务教育适龄人口 members aged 6-15",
-    "working_age_labour": "劳动年龄劳动力 members 16-60 able to work",
+    "compulsory_age_people":
+        "义务教育适龄人口 members aged {compulsory_age_min}-{compulsory_age_max}",
+    "working_age_labour": "劳动年龄劳动力 members {working_age_min}-{working_age_max} able to work",
+}
+#: The same, for a year whose ages marts.dim_policy does not hold: named, not guessed.
+_BASIS_WITHOUT_AGES = {
+    "compulsory_age_people": "义务教育适龄人口 members of compulsory-education age",
+    "working_age_labour": "劳动年龄劳动力 working-age members able to work",
 }
 
 
-def _cell(column: FeedColumn, value: object) -> str:
+def basis_label(basis: str, ages: dict[str, int]) -> str:
+    """A coverage basis in words, with the ages of its month's year (marts.dim_policy), so an
+    imported change of the ages shows in the report as it shows in the figures."""
+    label = _BASIS.get(basis, basis)
+    try:
+        return label.format(**ages)
+    except KeyError:
+        return _BASIS_WITHOUT_AGES[basis]
+
+
+def _cell(column: FeedColumn, value: object, ages: dict[str, int] | None = None) -> str:
     if value is None:
         text = "-"
     elif column.kind == "yes_no":
@@ -342,7 +359,7 @@ def _cell(column: FeedColumn, value: object) -> str:
     elif column.kind == "pct":
         text = pct(float(value))  # type: ignore[arg-type]
     elif column.kind == "basis":
-        text = _BASIS.get(str(value), str(value))
+        text = basis_label(str(value), ages or {})
     else:
         text = str(value)
     verdict = column.good(value) if column.good else None
@@ -351,7 +368,8 @@ def _cell(column: FeedColumn, value: object) -> str:
     return f'<td class="{cls}{css}" data-column="{column.column}">{e(text)}</td>'
 
 
-def _feed_table(feeds: Sequence[FeedLine], columns: Sequence[FeedColumn]) -> str:
+def _feed_table(feeds: Sequence[FeedLine], columns: Sequence[FeedColumn],
+                ages_by_year: dict[int, dict[str, int]] | None = None) -> str:
     """Every published month's feed reporting, the latest month first, ``columns`` as given."""
     head = '<tr><th class="l">数据源 Feed</th>' + "".join(
         f"<th>{e(c.zh)}<br>{e(c.en)}</th>" for c in columns) + "</tr>"
@@ -365,7 +383,8 @@ def _feed_table(feeds: Sequence[FeedLine], columns: Sequence[FeedColumn]) -> str
         rows.append(
             f'<tr data-feed="{e(f.feed)}" data-month="{f.month:%Y-%m}"><td class="l">'
             f"{e(f.feed_name_zh)} <small>{e(f.feed)}</small></td>"
-            + "".join(_cell(c, f.values.get(c.column)) for c in columns) + "</tr>"
+            + "".join(_cell(c, f.values.get(c.column), (ages_by_year or {}).get(f.month.year))
+                      for c in columns) + "</tr>"
         )
     return (
         f'<table class="feeds"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>'
