@@ -24,12 +24,13 @@ from typing import Any, NamedTuple, cast
 
 import psycopg
 from psycopg import sql
+from psycopg.copy import QueuedLibpqWriter
 
 from fangpin.domain.months import folder_name
 from fangpin.faults import fault_point
 from fangpin.feeds import contracts
 from fangpin.feeds.read import Faulty, FeedFile, FeedRejected, FileInfo, Lines, inspect_file
-from fangpin.feeds.rows import RowInvalid, RowNormaliser, copy_escape, row_received
+from fangpin.feeds.rows import COPY_NULL, RowInvalid, RowNormaliser, copy_escape, row_received
 from fangpin.load.landing import (
     LandingEntry,
     duplicate_entries,
@@ -219,6 +220,13 @@ def load_feed_month(
                 _record_duplicates(conn, feed, month, duplicates, run_id)
                 result.duplicates = [(d.name, o.name) for d, o in duplicates]
                 result.landing = entries
+                if result.status == "loaded":
+                    # Fresh statistics for dbt, which reads the table next (autovacuum may be
+                    # later). In the load's transaction: they commit with the rows, and the
+                    # sample is read from pages this transaction wrote (no hint bits to set).
+                    analyzing = time.perf_counter()
+                    conn.execute(sql.SQL("analyze raw.{}").format(sql.Identifier(contract.name)))
+                    result.analyze_seconds = time.perf_counter() - analyzing
         except FeedRejected as exc:
             _record_failure(conn, contract.name, month, infos, exc, "rejected", run_id)
             log.error("%s", exc)
@@ -226,11 +234,6 @@ def load_feed_month(
         except BaseException as exc:
             _record_failure(conn, contract.name, month, infos, exc, "failed", run_id)
             raise
-        if result.status == "loaded":
-            # Fresh statistics for dbt, which reads the table next (autovacuum may be later).
-            analyzing = time.perf_counter()
-            conn.execute(sql.SQL("analyze raw.{}").format(sql.Identifier(contract.name)))
-            result.analyze_seconds = time.perf_counter() - analyzing
     result.seconds = time.perf_counter() - started
     log.info(
         "%s %s: %s, %d files, %d rows read, %d loaded, %d quarantined in %.1fs",
@@ -331,7 +334,9 @@ def _load_file(
         FeedFile(info, contract, _label(month, feed, info.name)) as reader,
         tempfile.SpooledTemporaryFile(8 << 20, mode="w+", encoding="utf-8", newline="") as spool,
     ):
-        prefix = f"{load_id}\t{month.isoformat()}\t{copy_escape(info.name)}\t"
+        # The month as 20211201: the basic ISO form every DateStyle reads, a little less for
+        # the server to parse on each of the file's rows.
+        prefix = f"{load_id}\t{month:%Y%m%d}\t{copy_escape(info.name)}\t"
         normaliser = RowNormaliser(
             contract, reader.match.positions, reader.match.absent, prefix=prefix,
             width=len(reader.header),
@@ -353,8 +358,12 @@ def _load_file(
             for c in ("_load_id", "_snapshot_month", "_source_file", "_source_line",
                       *normaliser.copy_columns)
         )
-        copy_raw = sql.SQL("copy raw.{} ({}) from stdin").format(sql.Identifier(feed), columns)
-        with conn.cursor() as cur, cur.copy(copy_raw) as copy:
+        copy_raw = sql.SQL("copy raw.{} ({}) from stdin with ({})").format(
+            sql.Identifier(feed), columns, sql.SQL(COPY_NULL)
+        )
+        # A writer thread sends the COPY data while this one reads and normalises the next
+        # block (the socket writes release the GIL): Python and the server overlap.
+        with conn.cursor() as cur, cur.copy(copy_raw, writer=QueuedLibpqWriter(cur)) as copy:
             counts = _stream_rows(reader, normaliser, copy.write, set_aside, seen, names, number)
         result.rows_read, result.rows_loaded, result.rows_quarantined = counts[:3]
         result.record_lines, result.blank_lines = counts.record_lines, counts.blank_lines
