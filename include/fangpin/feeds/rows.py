@@ -345,11 +345,13 @@ class _Bulk:
         )
 
     def __call__(
-        self, text: str, first: int, count: int, seen: dict[str, int] | None = None, tag: int = 0
+        self, text: str, first: int, count: int, seen: dict[str, int] | None = None, tag: int = 0,
+        data: bytes | None = None,
     ) -> bytes | None:
         if not self.match(text):
             return None
-        data = text.encode("utf-8")
+        if data is None:
+            data = text.encode("utf-8")
         if self.ids and not ids_valid(data, count, self.width, self.ids):
             return None
         if self.keys is not None:
@@ -548,7 +550,8 @@ class RowNormaliser:
         return self._bulk is not None
 
     def bulk(
-        self, text: str, first: int, count: int, seen: dict[str, int] | None = None, tag: int = 0
+        self, text: str, first: int, count: int, seen: dict[str, int] | None = None, tag: int = 0,
+        data: bytes | None = None,
     ) -> bytes | None:
         """The COPY text (UTF-8) of ``count`` raw CSV lines (``text``, each line ending in
         ``\\n``, the first being line ``first``) when every one of them is provably valid and
@@ -563,15 +566,18 @@ class RowNormaliser:
         codes of the province; booleans in a spelling PostgreSQL reads as the same value
         (``true``: the exact path writes ``t``). One regex proves the shape of the whole run; the
         COPY text is then the same cells with commas turned into tabs, the line prefix and
-        number in front, and empty cells left empty (null: ``COPY_NULL``). Only layouts whose every column is of
-        those kinds, with no conditions or defaults, have a bulk path. With a unique key,
-        ``seen`` and ``tag`` are those of ``block``: the run goes in bulk only if none of its
-        keys is in ``seen`` or twice in the run, and its keys are then added to ``seen``.
+        number in front, and empty cells left empty (null: ``COPY_NULL``). Only layouts whose
+        every column is of those kinds, with no conditions or defaults, have a bulk path. With a
+        unique key, ``seen`` and ``tag`` are those of ``block``: the run goes in bulk only if
+        none of its keys is in ``seen`` or twice in the run, and its keys are then added to
+        ``seen``.
+        ``data`` is ``text`` as UTF-8 when the caller has it (the reader read the file as
+        bytes), saving the encoding.
         """
         bulk = self._bulk
         if bulk is None:
             return None
-        return bulk(text, first, count, seen, tag)
+        return bulk(text, first, count, seen, tag, data)
 
     # -- the block path: raw CSV lines, no csv module, no per-row call
 

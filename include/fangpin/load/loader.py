@@ -464,8 +464,8 @@ def _stream_rows(
     stream = _RowStream(normaliser, set_aside, seen, names, number)
     buffer = stream.buffer
 
-    def bulk(text: str, first: int, count: int) -> bool:
-        clean = normaliser.bulk(text, first, count, seen, stream.tag)
+    def bulk(text: str, first: int, count: int, data: bytes | None = None) -> bool:
+        clean = normaliser.bulk(text, first, count, seen, stream.tag, data)
         if clean is None:
             return False
         if buffer:  # keep the file's order in the COPY stream
@@ -484,7 +484,7 @@ def _stream_rows(
         if isinstance(chunk, Lines):
             stream.read += chunk.count
             stream.record_lines += chunk.count  # blank lines are moved to blank_lines
-            if bulk(chunk.text, chunk.first, chunk.count):
+            if bulk(chunk.text, chunk.first, chunk.count, chunk.data):
                 continue
             lines = chunk.lines()
             if normaliser.has_bulk and len(lines) > _BULK_PART:
