@@ -184,6 +184,27 @@ def inspect_file(path: Path, decode: bool = True) -> FileInfo:
     )
 
 
+def sniff_file(path: Path) -> FileInfo | None:
+    """What ``inspect_file(path, decode=False)`` returns but the checksum (``""``), without
+    reading past the first 64 KiB - or None when those do not settle the encoding (or the file
+    is a workbook), so that the full pass must come first.
+
+    For the loader, which hashes the file in a thread while it reads it: the checksum, and
+    the NUL check that comes with it, are then ``inspect_file(path, decode=False)``'s."""
+    if is_xlsx(path):
+        return None
+    stat = path.stat()
+    with path.open("rb") as fh:
+        prefix = fh.read(SNIFF_BYTES)
+    encoding = detect_encoding(prefix)
+    if not _settled(prefix, encoding) or b"\x00" in prefix:
+        return None
+    return FileInfo(
+        path, "", stat.st_size, datetime.fromtimestamp(stat.st_mtime, tz=UTC),
+        FORMAT_BY_ENCODING[encoding], encoding, None, decoded=False,
+    )
+
+
 def _settled(prefix: bytes, encoding: str) -> bool:
     """Whether a file's first bytes alone fix its encoding: a UTF-8 BOM, or UTF-8 with at
     least one non-ASCII character (a later bad byte then makes the file corrupt, never
