@@ -51,16 +51,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--load-workers", type=int, default=2, help="feeds loaded at once")
     parser.add_argument("--load-rows", type=int, default=1_000_000)
     parser.add_argument("--no-load-comparison", action="store_true")
+    parser.add_argument(
+        "--only-load-comparison", action="store_true",
+        help="the load comparison alone: no province sizes (--sizes is ignored)",
+    )
+    parser.add_argument(
+        "--load-repeat", type=int, default=1,
+        help="repeats of the load comparison; its figures are the medians (default 1)",
+    )
     parser.add_argument("--out", default=str(bench_dir() / "results.csv"))
     args = parser.parse_args(argv)
     timed = timed_months(args, parser)
+    if args.only_load_comparison and args.no_load_comparison:
+        parser.error("--only-load-comparison and --no-load-comparison exclude each other")
+    if args.load_repeat < 1:
+        parser.error("--load-repeat must be at least 1")
 
     server = warehouse_url()
     out = Path(args.out)
     all_rows: list[dict] = []
     all_history: list[dict] = []
     results = []
-    for size in args.sizes:
+    for size in [] if args.only_load_comparison else args.sizes:
         print(f"\n{size:,} households, months 1-{timed[-1]} (timed: "
               + ", ".join(f"month {n}" for n in timed) + ")", flush=True)
         result = bench_size(
@@ -89,13 +101,17 @@ def main(argv: list[str] | None = None) -> int:
 
     load = None
     if not args.no_load_comparison:
-        load = load_comparison(server, args.load_rows)
+        load = load_comparison(server, args.load_rows, args.load_repeat)
         print_load(load)
         write_csv(out.with_name(out.stem + "-load.csv"), [load_row(load)])
     targets = target_rows(results, load)
     print_targets(targets)
     write_csv(out.with_name(out.stem + "-targets.csv"), targets)
-    print(f"\nfigures written to {out} (and -load.csv, -targets.csv beside it)")
+    if args.only_load_comparison:
+        print(f"\nfigures written to {out.with_name(out.stem + '-load.csv')}"
+              " (and -targets.csv beside it)")
+    else:
+        print(f"\nfigures written to {out} (and -history.csv, -load.csv, -targets.csv beside it)")
     return 0
 
 
@@ -128,8 +144,10 @@ def print_table(size: int, rows: list[dict]) -> None:
 
 
 def load_row(load: dict) -> dict:
-    """The load comparison as one flat row: rates and the two ratios of the targets."""
-    row: dict = {"rows": load["rows"], "file_mb": load.get("file_mb")}
+    """The load comparison as one flat row: rates, the ratio of the target and, for
+    information, the speed against ``to_sql``."""
+    row: dict = {"rows": load["rows"], "file_mb": load.get("file_mb"),
+                 "repeat": load.get("repeat", 1)}
     for method in LOAD_METHODS:
         figures = load.get(method) or {}
         row[f"{method}_rows_per_s"] = figures.get("rows_per_s")
@@ -137,16 +155,24 @@ def load_row(load: dict) -> dict:
     row["loader_analyze_s"] = (load.get("loader") or {}).get("analyze_seconds")
     loader = row["loader_rows_per_s"] or 0
     copy, to_sql = row["psql_copy_rows_per_s"], row["pandas_to_sql_rows_per_s"]
-    # loader_vs_copy: how many times the \copy floor's time the loader takes (LOAD_VS_COPY_MAX);
-    # loader_vs_to_sql: how many times faster than to_sql the loader is (information only).
-    row["loader_vs_copy"] = round(copy / loader, 2) if copy and loader else None
+    # loader_vs_copy: how many times the \copy floor's time the loader takes (LOAD_VS_COPY_MAX),
+    # the median of the repeats' ratios; loader_vs_to_sql: how many times faster than to_sql
+    # the loader is (no target since issue 17).
+    row["loader_vs_copy"] = load.get("loader_vs_copy") or (
+        round(copy / loader, 2) if copy and loader else None
+    )
+    runs = load.get("loader_vs_copy_runs")
+    row["loader_vs_copy_runs"] = " ".join(str(r) for r in runs) if runs else None
     row["loader_vs_to_sql"] = round(loader / to_sql, 1) if to_sql else None
     return row
 
 
 def print_load(load: dict) -> None:
     row = load_row(load)
-    print(f"\nLoad of one clean education file, {load['rows']:,} rows ({load.get('file_mb')} MB):")
+    repeat = load.get("repeat", 1)
+    medians = f", medians of {repeat} repeats" if repeat > 1 else ""
+    print(f"\nLoad of one clean education file, {load['rows']:,} rows ({load.get('file_mb')} MB"
+          f"{medians}):")
     for method in LOAD_METHODS:
         figures = load.get(method)
         if figures:
@@ -155,10 +181,11 @@ def print_load(load: dict) -> None:
     analyze = (load.get("loader") or {}).get("analyze_seconds")
     if analyze is not None:
         print(f"  (the loader's time includes its ANALYZE of raw.education: {analyze} s)")
-    print(f"  loader takes {row['loader_vs_copy']}x the time of psql \\copy"
-          f" (target <= {LOAD_VS_COPY_MAX})")
+    runs = f" (repeats: {row['loader_vs_copy_runs']})" if repeat > 1 else ""
+    print(f"  loader / psql \\copy time: {row['loader_vs_copy']}x"
+          f" (target <= {LOAD_VS_COPY_MAX}){runs}")
     print(f"  loader is {row['loader_vs_to_sql']}x faster than DataFrame.to_sql"
-          " (to_sql timed on a sample; no target: issue 7's 20x is retired, \\copy is the floor)")
+          " (for information, no target: issue 17 retired it; to_sql timed on a sample)")
 
 
 def target_rows(results: list[dict], load: dict | None) -> list[dict]:

@@ -12,7 +12,8 @@ server, in a scratch database it drops afterwards:
 - ``psycopg_copy_file``: the file's bytes streamed through psycopg ``cursor.copy()`` - the
   same floor from Python;
 - ``pandas_to_sql``: ``DataFrame.to_sql`` on a sample (it is 10-30x slower; a full run
-  would take minutes).
+  would take minutes), for information: issue 17 retired the "20x to_sql" target (20x
+  ``to_sql`` is about ``\\copy`` itself); the target is the loader within 1.5x of ``\\copy``.
 
 Figures are rows per second of wall time. Nothing here is imported by the pipeline.
 """
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import random
 import shutil
+import statistics
 import subprocess
 import tempfile
 import time
@@ -84,28 +86,73 @@ def _rate(rows: int, seconds: float) -> dict[str, float]:
     return {"rows": rows, "seconds": round(seconds, 3), "rows_per_s": round(rows / seconds)}
 
 
-def bench_load(url: str, rows: int = 1_000_000, sample_rows: int = 50_000) -> dict[str, Any]:
+def bench_load(
+    url: str, rows: int = 1_000_000, sample_rows: int = 50_000, repeat: int = 1
+) -> dict[str, Any]:
     """Time the loader, ``psql \\copy``, a psycopg file COPY and pandas ``to_sql`` (on
-    ``sample_rows``) for a clean education file of ``rows`` rows; return the figures.
+    ``sample_rows``, first repeat only) for a clean education file of ``rows`` rows; return the
+    figures.
 
-    ``url`` names the server (any database on it): the work happens in a scratch database,
+    With ``repeat`` > 1 the file is written once and the loader, ``\\copy`` and the psycopg
+    COPY are timed ``repeat`` times, each repeat in a fresh scratch database (the loader's
+    first load of a month, as in production); every figure is then the median of the repeats,
+    and ``loader_vs_copy`` the median of the per-repeat ratios of loader time to ``\\copy``
+    time (``loader_vs_copy_runs`` lists them).
+
+    ``url`` names the server (any database on it): the work happens in scratch databases,
     dropped at the end, so no warehouse is touched.
     """
-    from fangpin.pipeline.setup import ensure_warehouse
-
-    scratch = with_database(url, f"fangpin_bench_{uuid.uuid4().hex[:10]}")
     workdir = Path(tempfile.mkdtemp(prefix="fangpin-bench-"))
-    result: dict[str, Any] = {"rows": rows}
+    result: dict[str, Any] = {"rows": rows, "repeat": repeat}
     try:
-        ensure_database(scratch)
-        ensure_warehouse(scratch)
         landing = workdir / "landing"
         path = landing / f"{BENCH_MONTH:%Y-%m}" / "education" / "bench.csv"
         started = time.perf_counter()
         size = write_clean_education_csv(path, rows)
         result["file_mb"] = round(size / 1e6, 1)
         result["write_file_seconds"] = round(time.perf_counter() - started, 3)
+        runs = [
+            _bench_once(url, landing, path, rows, sample_rows if n == 0 else 0)
+            for n in range(max(repeat, 1))
+        ]
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    for method in ("loader", "psql_copy", "psycopg_copy_file"):
+        figures = [r[method] for r in runs if r.get(method)]
+        if not figures:
+            result[method] = None
+            continue
+        seconds = statistics.median(f["seconds"] for f in figures)
+        result[method] = _rate(rows, seconds)
+        if method == "loader":
+            result[method]["analyze_seconds"] = round(
+                statistics.median(f["analyze_seconds"] for f in figures), 3
+            )
+        result[method]["runs_seconds"] = [f["seconds"] for f in figures]
+    result["pandas_to_sql"] = runs[0].get("pandas_to_sql")
+    ratios = [
+        round(r["loader"]["seconds"] / r["psql_copy"]["seconds"], 3)
+        for r in runs if r.get("psql_copy")
+    ]
+    result["loader_vs_copy_runs"] = ratios
+    result["loader_vs_copy"] = round(statistics.median(ratios), 2) if ratios else None
+    result["loader_vs_psql"] = round(
+        result["loader"]["rows_per_s"] / result["psql_copy"]["rows_per_s"], 3
+    ) if result["psql_copy"] else None
+    return result
 
+
+def _bench_once(
+    url: str, landing: Path, path: Path, rows: int, sample_rows: int
+) -> dict[str, Any]:
+    """One repeat of ``bench_load`` in a scratch database of its own."""
+    from fangpin.pipeline.setup import ensure_warehouse
+
+    scratch = with_database(url, f"fangpin_bench_{uuid.uuid4().hex[:10]}")
+    result: dict[str, Any] = {}
+    try:
+        ensure_database(scratch)
+        ensure_warehouse(scratch)
         started = time.perf_counter()
         loaded = load_feed_month(scratch, landing, BENCH_MONTH, "education", run_id="bench")
         result["loader"] = _rate(loaded.rows_loaded, time.perf_counter() - started)
@@ -119,13 +166,10 @@ def bench_load(url: str, rows: int = 1_000_000, sample_rows: int = 50_000) -> di
                              " where false")
         result["psql_copy"] = _psql_copy(scratch, path, rows)
         result["psycopg_copy_file"] = _psycopg_copy(scratch, path, rows)
-        result["pandas_to_sql"] = _pandas_to_sql(scratch, path, min(rows, sample_rows))
-        result["loader_vs_psql"] = round(
-            result["loader"]["rows_per_s"] / result["psql_copy"]["rows_per_s"], 3
-        ) if result["psql_copy"] else None
+        if sample_rows:
+            result["pandas_to_sql"] = _pandas_to_sql(scratch, path, min(rows, sample_rows))
     finally:
         drop_database(scratch)
-        shutil.rmtree(workdir, ignore_errors=True)
     return result
 
 

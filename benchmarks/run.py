@@ -299,14 +299,15 @@ def bench_size(
             streamed.close()
 
 
-def load_comparison(server: str, rows: int) -> dict:
-    """Our loader against ``psql \\copy`` and ``DataFrame.to_sql`` on the same clean rows."""
+def load_comparison(server: str, rows: int, repeat: int = 1) -> dict:
+    """Our loader against ``psql \\copy`` and ``DataFrame.to_sql`` on the same clean rows
+    (medians of ``repeat`` repeats, see ``bench_load``)."""
     from benchmarks.load import bench_load
 
     url = with_database(server, f"fangpin_bench_load_{uuid.uuid4().hex[:6]}")
     ensure_database(url)
     try:
-        return bench_load(url, rows)
+        return bench_load(url, rows, repeat=repeat)
     finally:
         drop_database(url)
 

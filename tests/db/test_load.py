@@ -399,6 +399,41 @@ def test_an_undecodable_file_is_rejected_naming_the_file(warehouse_db: str, tmp_
     assert counts(warehouse_db, "water") == (0, 0, 1)
 
 
+def test_a_nul_byte_after_the_sniffed_prefix_rejects_the_file_as_before(
+    warehouse_db: str, tmp_path: Path
+):
+    """A one-file delivery is hashed while it is read: a NUL byte the hashing pass finds
+    late still rejects the file with the full inspection's message, and nothing is loaded."""
+    from fangpin.feeds.read import SNIFF_BYTES, inspect_file
+
+    header = headers("water", "chinese")  # Chinese in the prefix: it settles UTF-8
+    rows = valid_rows("water", 1) * (2 * SNIFF_BYTES // 60)
+    path = write_file(tmp_path, "water", "w.csv", header, rows)
+    path.write_bytes(path.read_bytes() + b"x\x00y\n")
+    problem = inspect_file(path).problem
+    assert problem is not None and "NUL byte" in problem
+    with pytest.raises(FeedRejected) as caught:
+        load_feed_month(warehouse_db, tmp_path, MONTH, "water")
+    assert str(caught.value) == (
+        f"2021-12/water/w.csv: {problem}; re-export it as UTF-8 (feed water)"
+    )
+    assert counts(warehouse_db, "water") == (0, 0, 1)
+    assert history(warehouse_db, "water")[0][1] == "rejected"
+
+
+def test_the_history_keeps_each_files_sha256(warehouse_db: str, tmp_path: Path):
+    import hashlib
+
+    header = headers("water", "chinese")
+    one = write_file(tmp_path, "water", "w.csv", header, valid_rows("water", 3))
+    result = load_feed_month(warehouse_db, tmp_path, MONTH, "water")
+    checksum = hashlib.sha256(one.read_bytes()).hexdigest()
+    assert result.files[0].checksum == checksum
+    assert query(
+        warehouse_db, "select checksum from ops.load_history where feed = 'water'"
+    ) == [(checksum,)]
+
+
 # --------------------------------------------------------------------------- exactly once
 
 

@@ -12,8 +12,9 @@ no checks at all, while a first version calling a Python function per cell manag
 - the *slow* path, the rules of ``fangpin.feeds.normalise`` cell by cell, which decides every row
   the fast path does not, gives the quarantine reason and detail, and fills the caches.
 
-Both produce PostgreSQL COPY text format (``\\N`` for null, backslash escapes). A test checks
-that the two paths agree.
+Both produce PostgreSQL COPY text format with ``null ''`` (``COPY_NULL``): an empty value is
+null - no rule ever returns an empty string, a text cell that is empty after trimming being
+empty, not '' - and backslash escapes. A test checks that the two paths agree.
 """
 
 from __future__ import annotations
@@ -33,7 +34,10 @@ from fangpin.feeds import normalise as rules
 from fangpin.feeds.contracts import Column, Feed, Kind
 from fangpin.feeds.normalise import Invalid
 
-NULL = "\\N"
+NULL = ""
+#: The COPY option the loader's COPY of normalised lines needs: an empty value is null. The
+#: bulk path then passes an empty cell as it is, with no pass over the bytes to write ``\N``.
+COPY_NULL = "null ''"
 _CACHE_LIMIT = 200_000  # per column: distinct valid values remembered (memory stays bounded)
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
@@ -312,7 +316,7 @@ class _Bulk:
 
     def __init__(
         self, pattern: str, width: int, ids: list[int], prefix: str, suffix: str,
-        optional: list[bool], key: int | None = None,
+        key: int | None = None,
     ) -> None:
         self.match = re.compile(f"(?:{pattern}\\n)*+").fullmatch
         self.width = width
@@ -323,13 +327,7 @@ class _Bulk:
             f"^(?:[^,\\n]*,){{{key}}}([^,\\n]*)", re.MULTILINE
         ).findall
         line = prefix.replace("%", "%%") + "%d\t%s" + suffix.replace("%", "%%") + "\n"
-        self.format = line.encode("utf-8").__mod__
-        # Where an empty cell can be (only optional ones can: the regex proved the rest), and
-        # so which of the byte replacements that write \N there are needed. Each is a pass
-        # over the run, so only those that can match are made.
-        self.first_empty = optional[0]
-        self.middle_empty = any(optional[1:-1])
-        self.last_empty = optional[-1] and width > 1
+        self.line = line.encode("utf-8")
 
     @classmethod
     def for_layout(cls, norm: RowNormaliser) -> _Bulk | None:
@@ -342,18 +340,18 @@ class _Bulk:
                 return None
             cells.append(cell)
         ids = [i for i, col in enumerate(norm.columns) if col.kind is Kind.ID]
-        optional = [not col.required for col in norm.columns]
         return cls(
-            ",".join(cells), norm.width, ids, norm.prefix, norm.absent_suffix, optional,
-            norm.key_index,
+            ",".join(cells), norm.width, ids, norm.prefix, norm.absent_suffix, norm.key_index,
         )
 
     def __call__(
-        self, text: str, first: int, count: int, seen: dict[str, int] | None = None, tag: int = 0
+        self, text: str, first: int, count: int, seen: dict[str, int] | None = None, tag: int = 0,
+        data: bytes | None = None,
     ) -> bytes | None:
         if not self.match(text):
             return None
-        data = text.encode("utf-8")
+        if data is None:
+            data = text.encode("utf-8")
         if self.ids and not ids_valid(data, count, self.width, self.ids):
             return None
         if self.keys is not None:
@@ -363,23 +361,14 @@ class _Bulk:
             if seen is None or len(set(keys)) != count or not seen.keys().isdisjoint(keys):
                 return None
             seen.update(zip(keys, range(tag | first, (tag | first) + count), strict=True))
-        data = self.nulls(data)
+        # Empty cells stay empty: the COPY reads them as null (``COPY_NULL``). One ``%`` per
+        # run: the line numbers and lines interleaved into one tuple, the line format repeated.
         pieces = data.translate(_COMMA_TO_TAB).split(b"\n")
         pieces.pop()
-        return b"".join(map(self.format, zip(range(first, first + count), pieces, strict=True)))
-
-    def nulls(self, data: bytes) -> bytes:
-        """``\\N`` in every empty cell of proven lines (cells hold no comma, so an empty one
-        is ``,,``, a line's last ``,\\n`` or first ``\\n,``)."""
-        if self.middle_empty:
-            data = data.replace(b",,", b",\\N,").replace(b",,", b",\\N,")
-        if self.last_empty:
-            data = data.replace(b",\n", b",\\N\n")
-        if self.first_empty:
-            data = data.replace(b"\n,", b"\n\\N,")
-            if data.startswith(b","):
-                data = b"\\N" + data
-        return data
+        args: list[Any] = [None] * (2 * count)
+        args[0::2] = range(first, first + count)
+        args[1::2] = pieces
+        return (self.line * count) % tuple(args)
 
 
 # --------------------------------------------------------------------------- rows
@@ -561,7 +550,8 @@ class RowNormaliser:
         return self._bulk is not None
 
     def bulk(
-        self, text: str, first: int, count: int, seen: dict[str, int] | None = None, tag: int = 0
+        self, text: str, first: int, count: int, seen: dict[str, int] | None = None, tag: int = 0,
+        data: bytes | None = None,
     ) -> bytes | None:
         """The COPY text (UTF-8) of ``count`` raw CSV lines (``text``, each line ending in
         ``\\n``, the first being line ``first``) when every one of them is provably valid and
@@ -576,15 +566,18 @@ class RowNormaliser:
         codes of the province; booleans in a spelling PostgreSQL reads as the same value
         (``true``: the exact path writes ``t``). One regex proves the shape of the whole run; the
         COPY text is then the same cells with commas turned into tabs, the line prefix and
-        number in front, and ``\\N`` for empty cells. Only layouts whose every column is of
-        those kinds, with no conditions or defaults, have a bulk path. With a unique key,
-        ``seen`` and ``tag`` are those of ``block``: the run goes in bulk only if none of its
-        keys is in ``seen`` or twice in the run, and its keys are then added to ``seen``.
+        number in front, and empty cells left empty (null: ``COPY_NULL``). Only layouts whose
+        every column is of those kinds, with no conditions or defaults, have a bulk path. With a
+        unique key, ``seen`` and ``tag`` are those of ``block``: the run goes in bulk only if
+        none of its keys is in ``seen`` or twice in the run, and its keys are then added to
+        ``seen``.
+        ``data`` is ``text`` as UTF-8 when the caller has it (the reader read the file as
+        bytes), saving the encoding.
         """
         bulk = self._bulk
         if bulk is None:
             return None
-        return bulk(text, first, count, seen, tag)
+        return bulk(text, first, count, seen, tag, data)
 
     # -- the block path: raw CSV lines, no csv module, no per-row call
 
