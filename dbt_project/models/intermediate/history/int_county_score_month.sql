@@ -30,14 +30,15 @@ history as (
 -- rows and the latest month's open rows, the ledger as it stands now).
 problems as (
 
-    select * from {{ ref('int_problem_month') }}
+    select ledger.*
+    from {{ ref('int_problem_month') }} as ledger
     {%- if is_incremental() %}
-    where month >= cast(date_trunc('year', {{ build_month() }}) as date)
-        and month <= {{ build_month() }}
-        and (closed_month is not null or month = {{ build_month() }})
+    where ledger.month >= cast(date_trunc('year', {{ build_month() }}) as date)
+        and ledger.month <= {{ build_month() }}
+        and (ledger.closed_month is not null or ledger.month = {{ build_month() }})
     {%- else %}
-    where closed_month is not null
-        or month = (select max(month) from {{ ref('int_problem_month') }})
+    where ledger.closed_month is not null
+        or ledger.month = (select max(latest.month) from {{ ref('int_problem_month') }} as latest)
     {%- endif %}
 
 ),

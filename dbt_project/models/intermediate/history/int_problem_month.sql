@@ -53,12 +53,13 @@ signals as (
 -- The previous built month's open problems, as stored when that month was built.
 previous_open as (
 
-    select * from {{ this }}
-    where month = (
-        select max(month) from {{ ref('int_month_build') }}
-        where month < {{ build_month() }}
+    select stored.*
+    from {{ this }} as stored
+    where stored.month = (
+        select max(builds.month) from {{ ref('int_month_build') }} as builds
+        where builds.month < {{ build_month() }}
     )
-        and closed_month is null
+        and stored.closed_month is null
 
 ),
 

@@ -11,7 +11,9 @@ loads as (
     select * from {{ source('ops', 'load_history') }}
     where status = 'loaded'
         and feed in (
-            {%- for item in fangpin_feeds() %}'{{ item.feed }}'{{ ", " if not loop.last }}{% endfor -%}
+            {%- for item in fangpin_feeds() %}
+            '{{ item.feed }}'{{ "," if not loop.last }}
+            {%- endfor %}
         )
 
 ),
