@@ -6,11 +6,12 @@
   the problem ledger (found_month, closed_month) is tested on the problems the month touches
   (found in it, closed in it, or still open), and the other ones (dim_county, dim_policy,
   mart_evaluation_assignment: a row per county or year, not per month) are tested whole. Any
-  other `where` (or a relation with a month column) is dbt's own subquery.
+  other `where` (one that names no `month` column, such as staging's snapshot_month filter, or
+  on a relation with a month column) is dbt's own subquery.
 #}
 {% macro get_where_subquery(relation) -%}
     {%- set where = config.get('where', '') -%}
-    {%- if where and execute and 'month' in where -%}
+    {%- if where and execute and modules.re.search('\\bmonth\\b', where) -%}
         {%- set names = adapter.get_columns_in_relation(relation) | map(attribute='name') | list -%}
         {%- if 'month' not in names -%}
             {%- if 'found_month' in names and 'closed_month' in names -%}
