@@ -41,6 +41,9 @@ HISTORY = (
     "int_field_sample_draw",
     "int_field_sample_head",
     "int_doubt_point_month",
+    # chained from the month before (issue 17): a full build gives the rows the chain gave
+    "int_problem_month",
+    "int_county_score_month",
 )
 
 

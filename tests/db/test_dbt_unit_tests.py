@@ -78,7 +78,8 @@ def test_every_declared_unit_test_passes(
     declared = declared_unit_tests(dbt_project_dir())
     # the rules the issue names each have theirs
     assert {"int_member_month", "int_household_month", "int_doubt_point_month",
-            "fct_problem", "mart_county_scorecard"} <= set(declared.values())
+            "int_problem_month", "int_county_score_month", "fct_problem",
+            "mart_county_scorecard"} <= set(declared.values())
 
     run_dbt(unit_warehouse, list(UNIT_TESTS), month=MONTH)
 

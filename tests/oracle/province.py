@@ -725,18 +725,28 @@ RECTIFICATION_L = {JAN: (3, 0), FEB: (4, 1), MAR: (5, 2), APR: (5, 2)}
 
 
 def insert_raw(conn, feeds: dict[str, list[dict]]) -> None:  # noqa: ANN001 - psycopg connection
-    """Insert the rows into ``raw.<feed>`` as the loader would: one load per (feed, month)."""
-    load_ids: dict[tuple[str, date], int] = {}
-    lines: dict[tuple[str, date], int] = defaultdict(lambda: 1)
+    """Insert the rows into ``raw.<feed>`` as the loader would: one load per (feed, month), its
+    ``ops.load_history`` row (status loaded, rows_loaded, landed on the first day of the next
+    month, on time) written too, as staging lists the snapshots from there
+    (``stg_raw__snapshots``)."""
+    grouped: dict[tuple[str, date], list[dict]] = defaultdict(list)
     for feed, rows in feeds.items():
         for row in rows:
-            key = (feed, row["_snapshot_month"])
-            load_id = load_ids.setdefault(key, 1000 + len(load_ids))
-            lines[key] += 1
+            grouped[(feed, row["_snapshot_month"])].append(row)
+    for (feed, month), rows in grouped.items():
+        load_id = conn.execute(
+            "insert into ops.load_history (feed, month, file_name, file_path, checksum, status,"
+            " rows_read, rows_loaded, rows_quarantined, arrived_at, finished_at)"
+            " values (%s, %s, %s, %s, %s, 'loaded', %s, %s, 0,"
+            " cast(%s as date) + interval '1 month 12 hours', now()) returning load_id",
+            (feed, month, f"{feed}.csv", f"/landing/{feed}.csv",
+             f"oracle-{feed}-{month.isoformat()}", len(rows), len(rows), month),
+        ).fetchone()[0]
+        for line, row in enumerate(rows, start=2):
             values = {
                 "_load_id": load_id,
                 "_source_file": f"{feed}.csv",
-                "_source_line": lines[key],
+                "_source_line": line,
                 **row,
             }
             columns = ", ".join(values)
