@@ -143,21 +143,15 @@ def run_audit(
     False skips the Data Docs (about a second) when nobody will read them.
     """
     started = time.perf_counter()
-    from fangpin.audit import gx_project  # Great Expectations: seconds, once per process
-
     month = month.replace(day=1)
     specs = all_suites()
-    context = gx_project.open_context(gx_dir or expectations_dir())
-    # The committed suites are the ones that run, and the audit never rewrites them: one that
-    # is missing or says otherwise than its declaration is refused, not repaired in passing.
-    stale = gx_project.stale_suites(context, specs)
     by_suite: dict[str, list[CheckResult]] = {}
     validations_of: dict[str, list[Any]] = {}
     with (
-        gx_project.connected(url, schema),
         psycopg.connect(url, autocommit=True, options=batch_options()) as conn,
         batches.batch_schema(conn),
         ThreadPoolExecutor(1, thread_name_prefix="audit-id-scan") as scanner,
+        batches.MonthCopies(url, month) as copies,
     ):
         # The id scan reads the build only (no batch, no GX): on its own connection, while
         # the suites run.
@@ -167,12 +161,20 @@ def run_audit(
         # Suites whose month is a view of a table run first, while the copies of the views'
         # months (staging) are made on the other connection; the record keeps declared order.
         order = sorted(specs, key=lambda spec: catalog.copied(spec, tables[spec.name][0]))
-        with batches.MonthCopies(url, month) as copies:
-            for spec in order:
-                table, _ = tables[spec.name]
-                if spec.month_column and table is not None and spec.name not in stale:
-                    copies.ask(spec, catalog.schema_of(spec), table,
-                               copy=catalog.copied(spec, table))
+        # Asked before Great Expectations is imported (seconds of Python): PostgreSQL copies
+        # meanwhile. A stale suite's month, never read, goes with the schema.
+        for spec in order:
+            table, _ = tables[spec.name]
+            if spec.month_column and table is not None:
+                copies.ask(spec, catalog.schema_of(spec), table, copy=catalog.copied(spec, table))
+        from fangpin.audit import gx_project  # Great Expectations: seconds, once per process
+
+        context = gx_project.open_context(gx_dir or expectations_dir())
+        # The committed suites are the ones that run, and the audit never rewrites them: one
+        # that is missing or says otherwise than its declaration is refused, not repaired in
+        # passing.
+        stale = gx_project.stale_suites(context, specs)
+        with gx_project.connected(url, schema):
             for spec in order:
                 if spec.name in stale:
                     by_suite[spec.name] = [
