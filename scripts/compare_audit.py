@@ -34,14 +34,15 @@ with attempts as (
 select r.month, r.suite, r.check_name, r.severity, r.passed, r.observed_value, r.sample_rows
 from ops.audit_result r
 join attempts a on a.month = r.month and a.attempt is not distinct from r.attempt
-where a.nth = %s + 1
+where a.nth = %s + 1 and (%s::date is null or r.month = %s::date)
 """
 
 
-def results(url: str, nth: int) -> Counter[tuple]:
-    """Every check of the ``nth``-latest attempt of each month (0: the latest)."""
+def results(url: str, nth: int, month: str | None = None) -> Counter[tuple]:
+    """Every check of the ``nth``-latest attempt of each month (0: the latest), or of
+    ``month`` only."""
     with psycopg.connect(url) as conn:
-        rows = conn.execute(_ROWS, (nth,)).fetchall()
+        rows = conn.execute(_ROWS, (nth, month, month)).fetchall()
     return Counter(
         (str(m), s, c, sev, p, o, json.dumps(rows_, sort_keys=True) if rows_ is not None else None)
         for m, s, c, sev, p, o, rows_ in rows
@@ -54,9 +55,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("after_url")
     parser.add_argument("--before-nth", type=int, default=0, help="0: latest attempt")
     parser.add_argument("--after-nth", type=int, default=0, help="0: latest attempt")
+    parser.add_argument("--month", help="YYYY-MM-DD: that month only (default every month)")
     args = parser.parse_args(argv)
-    before = results(args.before_url, args.before_nth)
-    after = results(args.after_url, args.after_nth)
+    before = results(args.before_url, args.before_nth, args.month)
+    after = results(args.after_url, args.after_nth, args.month)
     only_before, only_after = before - after, after - before
     same = sum((before & after).values())
     print(f"{sum(before.values())} results before, {sum(after.values())} after, "
