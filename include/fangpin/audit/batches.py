@@ -21,10 +21,11 @@ columns, the same month). How the month is held depends on what it is read from:
   (``_STATISTICS_TARGET``): the checks' queries are whole-batch scans and anti-joins against
   small seeds, whose plans need the row count and a rough ndistinct, not 100-bucket histograms.
 
-The schema holds id numbers and names copied from raw and staging: it is created at the
-start of an audit, granted to nobody, and dropped when the audit ends, whatever its outcome.
-An audit killed half way cannot drop it, so every run also drops it when it starts
-(``fangpin.pipeline.housekeeping``).
+The schema holds id numbers and names from raw and staging (copied, or readable through its
+views): it is created at the start of an audit, granted to nobody, and dropped when the audit
+ends, whatever its outcome. An audit killed half way cannot drop it, so every run also drops
+it when it starts (``fangpin.pipeline.housekeeping``), before dbt rebuilds the tables its
+views depend on (and dbt drops a replaced relation with CASCADE).
 Audits of one warehouse never overlap (the DAG runs one month at a time); an advisory lock
 makes that explicit for anything else that audits.
 """
