@@ -14,6 +14,7 @@ import re
 import time
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -142,40 +143,55 @@ def run_audit(
     False skips the Data Docs (about a second) when nobody will read them.
     """
     started = time.perf_counter()
-    from fangpin.audit import gx_project  # Great Expectations: seconds, once per process
-
     month = month.replace(day=1)
     specs = all_suites()
-    context = gx_project.open_context(gx_dir or expectations_dir())
-    # The committed suites are the ones that run, and the audit never rewrites them: one that
-    # is missing or says otherwise than its declaration is refused, not repaired in passing.
-    stale = gx_project.stale_suites(context, specs)
-    results: list[CheckResult] = []
-    validations: list[Any] = []
+    by_suite: dict[str, list[CheckResult]] = {}
+    validations_of: dict[str, list[Any]] = {}
     with (
-        gx_project.connected(url, schema),
         psycopg.connect(url, autocommit=True, options=batch_options()) as conn,
         batches.batch_schema(conn),
+        ThreadPoolExecutor(1, thread_name_prefix="audit-id-scan") as scanner,
+        batches.MonthCopies(url, month) as copies,
     ):
+        # The id scan reads the build only (no batch, no GX): on its own connection, while
+        # the suites run.
+        id_numbers = scanner.submit(_id_number_scan, url, schema)
         catalog = _Catalog(conn, schema)
         tables = {spec.name: catalog.resolve(spec) for spec in specs}
-        with batches.MonthCopies(url, month) as copies:
-            for spec in specs:
-                table, _ = tables[spec.name]
-                if spec.month_column and table is not None and spec.name not in stale:
-                    copies.ask(spec, catalog.schema_of(spec), table)
-            for spec in specs:
+        # Suites whose month is a view of a table run first, while the copies of the views'
+        # months (staging) are made on the other connection; the record keeps declared order.
+        order = sorted(specs, key=lambda spec: catalog.copied(spec, tables[spec.name][0]))
+        # Asked before Great Expectations is imported (seconds of Python): PostgreSQL copies
+        # meanwhile. A stale suite's month, never read, goes with the schema.
+        for spec in order:
+            table, _ = tables[spec.name]
+            if spec.month_column and table is not None:
+                copies.ask(spec, catalog.schema_of(spec), table, copy=catalog.copied(spec, table))
+        from fangpin.audit import gx_project  # Great Expectations: seconds, once per process
+
+        context = gx_project.open_context(gx_dir or expectations_dir())
+        # The committed suites are the ones that run, and the audit never rewrites them: one
+        # that is missing or says otherwise than its declaration is refused, not repaired in
+        # passing.
+        stale = gx_project.stale_suites(context, specs)
+        with gx_project.connected(url, schema):
+            for spec in order:
                 if spec.name in stale:
-                    results.append(_stale_suite(spec, stale[spec.name], gx_project.REGENERATE))
+                    by_suite[spec.name] = [
+                        _stale_suite(spec, stale[spec.name], gx_project.REGENERATE)
+                    ]
                     continue
                 suite_started = time.perf_counter()
-                results += _run_suite(
+                validations_of[spec.name] = []
+                by_suite[spec.name] = _run_suite(
                     gx_project, context, spec, month, catalog, tables[spec.name], copies,
-                    validations,
+                    validations_of[spec.name],
                 )
                 log.info("suite %s: %.2f s", spec.name, time.perf_counter() - suite_started)
                 fault_point("audit")  # tests kill here: copies in audit_batch, checks under way
-        results += _id_number_scan(catalog.conn, schema)
+        scanned = id_numbers.result()
+    results = [r for spec in specs for r in by_suite[spec.name]] + scanned
+    validations = [v for spec in specs for v in validations_of.get(spec.name, [])]
     blocking = [r.label for r in results if not r.passed and r.severity == BLOCKING]
     warnings = [r.label for r in results if not r.passed and r.severity == WARNING]
     _record(url, run_id, month, results, attempt=uuid.uuid4().hex)
@@ -194,12 +210,13 @@ def run_audit(
     return outcome
 
 
-def _id_number_scan(conn: psycopg.Connection, schema: str) -> list[CheckResult]:
-    """The blocking scan for id numbers in every text column of the build (``id_scan``);
-    one that cannot run fails closed."""
+def _id_number_scan(url: str, schema: str) -> list[CheckResult]:
+    """The blocking scan for id numbers in every text column of the build (``id_scan``), on
+    a connection of its own; one that cannot run fails closed."""
     started = time.perf_counter()
     try:
-        found = id_scan.scan(conn, schema)
+        with psycopg.connect(url, autocommit=True, options=batch_options()) as conn:
+            found = id_scan.scan(conn, schema)
     except Exception as error:  # noqa: BLE001 - a scan that did not run is a failed check
         log.exception("id number scan could not run")
         return [CheckResult(id_scan.SUITE, "scan_ran", BLOCKING, False, f"error: {error}")]
@@ -239,7 +256,7 @@ def _run_suite(
             validation = None if rows == 0 else gx_project.validate(
                 context, spec, batches.table_name(spec), sample_columns, sample_size=SAMPLE_ROWS
             )
-            batches.drop_copy(catalog.conn, spec)
+            batches.drop_copy(catalog.conn, spec, copy=catalog.copied(spec, table))
         else:
             if spec.schema:  # batches are found on the search path: build, then audit_batch
                 raise ValueError(f"{spec.name}: a whole-table suite audits the build schema only")
@@ -369,16 +386,18 @@ class _Catalog:
         self.schema = schema
         rows = conn.execute(
             """
-            select n.nspname, c.relname, array_agg(a.attname::text order by a.attnum)
+            select n.nspname, c.relname, c.relkind::text,
+                   array_agg(a.attname::text order by a.attnum)
             from pg_class c
             join pg_namespace n on n.oid = c.relnamespace
             join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
             where n.nspname = any(%s) and c.relkind in ('r', 'v', 'm', 'p', 'f')
-            group by n.nspname, c.relname
+            group by n.nspname, c.relname, c.relkind
             """,
             ([schema, "raw", "ops", "staging"],),
         ).fetchall()
-        self._columns = {(s, t): cols for s, t, cols in rows}
+        self._columns = {(s, t): cols for s, t, _, cols in rows}
+        self._kinds = {(s, t): kind for s, t, kind, _ in rows}
         # Staging views by the raw table they read (pg_depend through the view's rewrite rule).
         self._staging: dict[str, list[str]] = {}
         for view, feed in conn.execute(
@@ -398,6 +417,13 @@ class _Catalog:
 
     def schema_of(self, spec: SuiteSpec) -> str:
         return spec.schema or self.schema
+
+    def copied(self, spec: SuiteSpec, table: str | None) -> bool:
+        """Whether the month of ``table`` is copied (a view: staging) or a view of it (a
+        table: raw, the marts); see ``fangpin.audit.batches``."""
+        if not spec.month_column or table is None:
+            return False
+        return self._kinds.get((self.schema_of(spec), table)) == "v"
 
     def columns(self, spec: SuiteSpec, table: str) -> list[str]:
         return self._columns.get((self.schema_of(spec), table), [])

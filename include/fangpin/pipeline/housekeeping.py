@@ -4,8 +4,9 @@ A run killed with ``kill -9`` (or whose worker or server died) cannot clean up a
 PostgreSQL drops its sessions, so its locks go and its open transactions roll back; what
 stays is what it committed before it died:
 
-- the audit's copies in ``audit_batch`` (unlogged tables of id numbers and names, granted to
-  nobody) when the audit was killed: dropped here, not only at the end of the next audit;
+- the audit's months in ``audit_batch`` (unlogged copies of id numbers and names, and views
+  of raw and build tables, granted to nobody) when the audit was killed: dropped here, not
+  only at the end of the next audit;
 - ``started`` rows in ``ops.run_log`` that no end will ever follow: closed here with an
   ``abandoned`` row, so ``fangpin status`` and the stop messages never show a dead stage as
   running.
