@@ -13,12 +13,7 @@ scores as (
     where {{ in_built_or_published() }}
 
 ),
-
-counties as (
-
-    select * from {{ ref('dim_county') }}
-
-),
+{{ import_ctes({'counties': ref('dim_county')}) }}
 
 final as (
 

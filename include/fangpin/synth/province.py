@@ -67,11 +67,7 @@ def _check_months(months: list[dt.date]) -> tuple[dt.date, ...]:
 
 
 def write_province(
-    out: Path,
-    households: int,
-    months: list[dt.date],
-    seed: int,
-    messy: float = 0.0,
+    out: Path, households: int, months: list[dt.date], seed: int, messy: float = 0.0,
     truth: Path | None = None,
 ) -> ProvinceSummary:
     """Generate the province into ``out/<YYYY-MM>/<feed>/`` and its truth into ``truth``.

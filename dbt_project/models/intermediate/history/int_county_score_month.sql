@@ -17,13 +17,7 @@
 -- of int_household_month. mart_county_scorecard adds the county and city names (dim_county).
 
 with
-
-history as (
-
-    select * from {{ ref('int_household_month') }}
-    {{ history_filter() }}
-
-),
+{{ import_ctes({'history': ref('int_household_month')}, history_filtered=['history']) }}
 
 -- The problems found from January of the month's year, as the ledger stands at the month: the
 -- rows that close a problem and the month's open rows (a full build: every month's closing

@@ -21,13 +21,7 @@
 -- fct_problem is the closing rows of every month and the open rows of the latest month.
 
 with
-
-history as (
-
-    select * from {{ ref('int_household_month') }}
-    {{ history_filter() }}
-
-),
+{{ import_ctes({'history': ref('int_household_month')}, history_filtered=['history']) }}
 
 signals as (
 
@@ -67,13 +61,7 @@ carried as (
 
     select
         {{ build_month() }} as month,
-        previous_open.problem_id,
-        previous_open.household_id,
-        previous_open.county_code,
-        previous_open.city_code,
-        previous_open.village_code,
-        previous_open.code,
-        previous_open.found_month,
+        {{ problem_identity('previous_open') }}
         case when signals.household_id is null then {{ build_month() }} end as closed_month,
         case
             when signals.household_id is not null then 'open'
@@ -93,16 +81,14 @@ found as (
 
     select
         signals.month,
-        signals.household_id || '-' || signals.code || '-' || to_char(signals.month, 'YYYYMM')
-            as problem_id,
+        {{ problem_key('signals', 'month') }} as problem_id,
         signals.household_id,
         signals.county_code,
         signals.city_code,
         signals.village_code,
         signals.code,
         signals.month as found_month,
-        cast(null as date) as closed_month,
-        'open' as outcome
+        {{ open_problem_status() }}
     from signals
     left join previous_open
         on previous_open.household_id = signals.household_id
@@ -166,8 +152,7 @@ problems as (
 
     select
         spells.*,
-        spells.household_id || '-' || spells.code || '-' || to_char(spells.found_month, 'YYYYMM')
-            as problem_id
+        {{ problem_key('spells', 'found_month') }} as problem_id
     from spells
 
 ),
@@ -177,15 +162,8 @@ open_rows as (
 
     select
         present_signals.month,
-        problems.problem_id,
-        problems.household_id,
-        problems.county_code,
-        problems.city_code,
-        problems.village_code,
-        problems.code,
-        problems.found_month,
-        cast(null as date) as closed_month,
-        'open' as outcome
+        {{ problem_identity('problems') }}
+        {{ open_problem_status() }}
     from problems
     inner join present_signals
         on present_signals.household_id = problems.household_id
@@ -199,13 +177,7 @@ closing_rows as (
 
     select
         closing_months.month,
-        problems.problem_id,
-        problems.household_id,
-        problems.county_code,
-        problems.city_code,
-        problems.village_code,
-        problems.code,
-        problems.found_month,
+        {{ problem_identity('problems') }}
         closing_months.month as closed_month,
         case
             when registered.household_id is not null then 'rectified'
