@@ -2,8 +2,8 @@
   The per-run table (models/intermediate/month/) holding the rows of `feed` that each month built
   by this run uses: the month's chosen snapshot (int_feed_snapshot_month), one row per record key
   (staging's deduplication, or grouped by the key for water, employment and social assistance).
-  Models that count which registered units a month's delivery covers read it instead of the
-  staging view, whose deduplication window would otherwise be sorted once more per reader.
+  The coverage models read it instead of the staging view (whose deduplication window would
+  otherwise be sorted once more per reader), and int_feed_linkage_month counts its links.
 #}
 {% macro feed_month_model(feed) -%}
     {%- set models = {

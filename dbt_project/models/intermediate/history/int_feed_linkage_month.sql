@@ -59,13 +59,12 @@ record_links as (
     select month, 'registry_members', 1, not is_orphan, is_orphan
     from registry_members
     {%- for item in [
-        {'feed': 'education', 'model': 'int_education_month', 'records': '1'},
-        {'feed': 'medical', 'model': 'int_medical_month', 'records': '1'},
-        {'feed': 'housing', 'model': 'int_housing_month', 'records': '1'},
-        {'feed': 'water', 'model': 'int_water_month', 'records': 'records.projects'},
-        {'feed': 'employment', 'model': 'int_employment_month', 'records': 'records.job_records'},
-        {'feed': 'social_assistance', 'model': 'int_assistance_month',
-         'records': 'records.assistance_records'},
+        {'feed': 'education', 'records': '1'},
+        {'feed': 'medical', 'records': '1'},
+        {'feed': 'housing', 'records': '1'},
+        {'feed': 'water', 'records': 'records.projects'},
+        {'feed': 'employment', 'records': 'records.job_records'},
+        {'feed': 'social_assistance', 'records': 'records.assistance_records'},
     ] %}
     {%- set unit = feed_population(item.feed) %}
 
@@ -77,7 +76,7 @@ record_links as (
         {{ item.records }},
         {{ unit.population }}.{{ unit.key }} is not null,
         false
-    from {{ ref(item.model) }} as records
+    from {{ ref(feed_month_model(item.feed)) }} as records
     left join {{ unit.population }}
         on {{ unit.population }}.month = records.month
         and {{ unit.population }}.{{ unit.key }} = records.{{ unit.record_key }}
